@@ -1,0 +1,158 @@
+"""The `keyroll` command: the dashboard by default, headless subcommands for scripts and CI."""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import sys
+from collections.abc import Callable, Sequence
+
+from tui import __version__
+from tui.core.errors import EXIT_BAD_INPUT, KeyrollError
+
+SCENARIOS = ("ok", "rollback", "throttle", "flaky", "console-down", "slow", "old-key-lingers")
+
+
+def _speed(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"'{text}' is not a number") from None
+    if not 0.01 <= value <= 1000:
+        raise argparse.ArgumentTypeError("the speed factor must be between 0.01 and 1000")
+    return value
+
+
+def _global_options(parser: argparse.ArgumentParser, *, suppress: bool) -> None:
+    """Options every command takes, before or after the subcommand."""
+    d = argparse.SUPPRESS if suppress else None
+    group = parser.add_argument_group("global options")
+    group.add_argument(
+        "--sandbox",
+        action="store_true",
+        default=d if suppress else False,
+        help="use the embedded sandbox: simulated racks on loopback, never your real files",
+    )
+    group.add_argument(
+        "--scenario",
+        choices=SCENARIOS,
+        default=d if suppress else "ok",
+        help="the sandbox's behaviour (default: ok); implies --sandbox",
+    )
+    group.add_argument(
+        "--speed",
+        type=_speed,
+        default=d if suppress else 1.0,
+        metavar="X",
+        help="the sandbox clock's speed factor (default: 1; 10 makes a roll ten times faster)",
+    )
+    group.add_argument(
+        "--read-only",
+        action="store_true",
+        default=d if suppress else False,
+        help="show everything, roll nothing",
+    )
+    group.add_argument(
+        "--json",
+        action="store_true",
+        default=d if suppress else False,
+        help="print one JSON object instead of text, for scripts",
+    )
+
+
+Handler = Callable[[argparse.Namespace], int]
+
+
+def _handler(module: str, name: str = "run") -> Handler:
+    """Import a command's module only when it runs, so `keyroll --help` stays instant."""
+
+    def call(args: argparse.Namespace) -> int:
+        return int(getattr(importlib.import_module(module), name)(args))
+
+    return call
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="keyroll",
+        description=(
+            "Roll the keys of Convox racks (account API key, rack API key, instance SSH key), "
+            "watch each roll live, and switch racks. With no command it opens the dashboard; "
+            "with no Convox config it starts on the embedded sandbox."
+        ),
+        epilog=(
+            "Exit status: 0 success, 1 the roll failed or rolled back, 2 bad input, "
+            "3 refused by a pre-flight check."
+        ),
+    )
+    parser.add_argument("--version", action="version", version=f"keyroll {__version__}")
+    _global_options(parser, suppress=False)
+    parser.set_defaults(handler=_handler("tui.commands.dashboard"))
+    commands = parser.add_subparsers(title="commands", metavar="COMMAND")
+
+    def command(name: str, help_text: str, module: str) -> argparse.ArgumentParser:
+        sub = commands.add_parser(name, help=help_text, description=help_text)
+        _global_options(sub, suppress=True)
+        sub.set_defaults(handler=_handler(module))
+        return sub
+
+    sandbox = commands.add_parser(
+        "sandbox",
+        help="run the embedded sandbox on its own",
+        description="The simulated Convox world: a Console, racks and an AWS endpoint.",
+    )
+    sandbox_commands = sandbox.add_subparsers(title="sandbox commands", metavar="COMMAND")
+    serve = sandbox_commands.add_parser(
+        "serve",
+        help="serve the sandbox headless until interrupted",
+        description=(
+            "Serve the sandbox on loopback until interrupted (Ctrl-C) and print one JSON object "
+            "with the Console's URL and account key, the AWS endpoint and credentials, and each "
+            "rack's name, URL and API key."
+        ),
+    )
+    _global_options(serve, suppress=True)
+    serve.add_argument(
+        "--port-base",
+        type=int,
+        default=0,
+        metavar="N",
+        help="serve on ports N (Console), N+1 (AWS), N+2... (racks); default: free ports",
+    )
+    serve.add_argument(
+        "--write-config",
+        metavar="DIR",
+        help=(
+            "write DIR/keyroll (a keyroll home: set KEYROLL_HOME to it) and DIR/convox "
+            "(a Convox CLI config dir: set CONVOX_CONFIG to it) pointing at the sandbox"
+        ),
+    )
+    serve.set_defaults(handler=_handler("tui.sandbox.serve"))
+    sandbox.set_defaults(handler=lambda _args: _usage(sandbox))
+
+    del command  # subcommands are registered as each lands
+    return parser
+
+
+def _usage(parser: argparse.ArgumentParser) -> int:
+    parser.print_help(sys.stderr)
+    return EXIT_BAD_INPUT
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if args.scenario != "ok":
+        args.sandbox = True
+    try:
+        return args.handler(args)
+    except KeyrollError as error:
+        print(f"keyroll: {error}", file=sys.stderr)
+        return error.exit_code
+    except KeyboardInterrupt:
+        print("keyroll: interrupted.", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

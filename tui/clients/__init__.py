@@ -1,0 +1,1 @@
+"""Wire clients with no Textual import: the rack API, the Console, AWS."""

@@ -1,0 +1,1 @@
+"""Decisions and state, with no Textual import: models, rolls, journal, keystore, settings."""

@@ -1,0 +1,33 @@
+"""The error every expected failure raises: one clear sentence and an exit status."""
+
+from __future__ import annotations
+
+EXIT_OK = 0
+EXIT_FAILED = 1
+EXIT_BAD_INPUT = 2
+EXIT_REFUSED = 3
+
+
+class KeyrollError(Exception):
+    """An expected failure. `str(error)` is one sentence saying what happened and what to do."""
+
+    exit_code = EXIT_FAILED
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+    def __str__(self) -> str:
+        return self.message
+
+
+class BadInputError(KeyrollError):
+    """Input from the user or from a file that keyroll cannot use."""
+
+    exit_code = EXIT_BAD_INPUT
+
+
+class RefusedError(KeyrollError):
+    """A pre-flight check refused to start an action."""
+
+    exit_code = EXIT_REFUSED

@@ -1,0 +1,1 @@
+"""The simulated Convox world served on loopback: keyroll's embedded default."""
