@@ -37,9 +37,9 @@ def validate_own_key(value: str | Secret) -> Secret:
         )
     bad = sorted({c for c in raw if c not in ALPHABET})
     if bad:
-        kinds = "spaces" if bad == [" "] else f"{len(bad)} kind(s) of character outside it"
+        kinds = "a space" if bad == [" "] else f"{len(bad)} kind(s) of character outside them"
         raise KeyRuleError(
             "The key may only use letters A-Z, a-z and digits 0-9 (the Convox CLI cannot send "
-            f"other characters intact), and it has {kinds}."
+            f"other characters intact), and it contains {kinds}."
         )
     return Secret(raw)

@@ -219,6 +219,6 @@ class ConsoleRack:
         )
 
 
-def parse_list(data: Any, kind: type, where: str) -> list[Any]:
-    """Parse a JSON list of one of the models above."""
+def parse_list(data: Any, kind: Any, where: str) -> list[Any]:
+    """Parse a JSON list of one of the models above (`kind` has a `from_json`)."""
     return [kind.from_json(item) for item in _list(data, where)]

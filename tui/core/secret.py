@@ -16,6 +16,7 @@ class Secret:
     """
 
     __slots__ = ("_value",)
+    _value: str
 
     def __init__(self, value: str) -> None:
         if isinstance(value, Secret):
@@ -26,7 +27,7 @@ class Secret:
 
     def reveal(self) -> str:
         """The real value: call only where the key must leave the process (a request, a file)."""
-        return self._value  # type: ignore[no-any-return]
+        return self._value
 
     def hint(self) -> str:
         """A masked form that tells keys apart: the last four characters of a long key."""

@@ -1,0 +1,277 @@
+"""One HTTP path for every Convox call: headers, Basic auth, key fallback, typed errors.
+
+The rack client and the Console client both speak through `ConvoxHttp`, so a call proxied
+by the Console (`Rack: org/name` header) runs exactly the code a direct rack call runs.
+"""
+
+from __future__ import annotations
+
+import json
+import ssl
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import urlencode, urlsplit
+
+import httpx
+
+from tui import __version__
+from tui.clients import errors
+from tui.core.models import MalformedReplyError
+from tui.core.secret import MASK, Secret
+
+USER = "convox"
+DEFAULT_TIMEOUT = 10.0
+MAX_ERROR_TEXT = 200
+
+
+def make_verify(verify: bool | str) -> bool | ssl.SSLContext:
+    """TLS verification as the Convox CLI does it (off), or on, or pinned to one certificate.
+
+    A string is the path of a PEM certificate: it becomes the only trust anchor, so any
+    other certificate is refused.
+    """
+    if isinstance(verify, str):
+        try:
+            return ssl.create_default_context(cafile=verify)
+        except (OSError, ssl.SSLError) as error:
+            raise errors.TlsError(
+                f"The pinned certificate {verify} cannot be read ({error.__class__.__name__}); "
+                "check the path in keyroll's settings."
+            ) from None
+    return verify
+
+
+@dataclass
+class Reply:
+    """A successful answer: its status, its text, and which key got it."""
+
+    status: int
+    text: str
+    key_index: int
+
+    def json(self, where: str) -> Any:
+        try:
+            return json.loads(self.text)
+        except ValueError:
+            raise MalformedReplyError(
+                f"The {where} reply is not JSON; check that the URL points at a Convox rack."
+            ) from None
+
+
+class ConvoxHttp:
+    """A pooled HTTPS connection to one host (a rack or the Console), with no key of its own."""
+
+    def __init__(
+        self,
+        base_url: str,
+        *,
+        verify: bool | str = False,
+        timeout: float = DEFAULT_TIMEOUT,
+        session: str | None = None,
+    ) -> None:
+        if "://" not in base_url:
+            base_url = f"https://{base_url}"
+        self.base_url = base_url.rstrip("/")
+        self.host = urlsplit(self.base_url).netloc
+        headers = {
+            "User-Agent": f"keyroll/{__version__}",
+            "Version": __version__,
+            "Accept": "*/*",
+        }
+        if session:
+            headers["Session"] = session
+        self._client = httpx.Client(
+            base_url=self.base_url,
+            verify=make_verify(verify),
+            timeout=timeout,
+            headers=headers,
+            follow_redirects=False,
+        )
+
+    def close(self) -> None:
+        self._client.close()
+
+    def request(
+        self,
+        method: str,
+        path: str,
+        keys: Sequence[Secret],
+        *,
+        rack: str | None = None,
+        form: Mapping[str, str] | None = None,
+        query: Mapping[str, str] | None = None,
+        timeout: float | None = None,
+        console: bool = False,
+    ) -> Reply:
+        """Send one call, trying each key in order on 401 `invalid authentication`."""
+        if not keys:
+            raise errors.WrongKeyError(
+                f"keyroll holds no API key for {self.host}; add one in the rack settings "
+                "or run `convox login`."
+            )
+        headers = {"Rack": rack} if rack else {}
+        content = None
+        if form is not None:
+            headers["Content-Type"] = "application/x-www-form-urlencoded"
+            content = urlencode(form).encode()
+        elif method in ("POST", "PUT"):
+            headers["Content-Type"] = "application/octet-stream"
+        last: httpx.Response | None = None
+        for index, key in enumerate(keys):
+            response = self._send(method, path, key, headers, content, query, timeout)
+            if response.status_code != 401 or self._is_final_401(response):
+                if response.status_code >= 400:
+                    raise self._error(response, keys, rack=rack, console=console)
+                return Reply(response.status_code, response.text, index)
+            last = response
+        assert last is not None
+        raise self._error(last, keys, rack=rack, console=console)
+
+    def _send(
+        self,
+        method: str,
+        path: str,
+        key: Secret,
+        headers: dict[str, str],
+        content: bytes | None,
+        query: Mapping[str, str] | None,
+        timeout: float | None,
+    ) -> httpx.Response:
+        extra: dict[str, Any] = {}
+        if timeout is not None:
+            extra["timeout"] = timeout
+        try:
+            return self._client.request(
+                method,
+                path,
+                headers=headers,
+                content=content,
+                params=dict(query) if query else None,
+                auth=(USER, key.reveal()),
+                **extra,
+            )
+        except httpx.TimeoutException:
+            raise errors.TimeoutError_(
+                f"{self.host} did not answer {method} {path} in time; check the rack is "
+                "up and reachable, then try again."
+            ) from None
+        except httpx.ConnectError as error:
+            raise self._connect_error(error) from None
+        except httpx.TransportError as error:
+            raise errors.UnreachableError(
+                f"The connection to {self.host} broke during {method} {path} "
+                f"({error.__class__.__name__}); try again."
+            ) from None
+
+    def _connect_error(self, error: httpx.ConnectError) -> errors.ClientError:
+        cause: BaseException | None = error
+        while cause is not None:
+            if isinstance(cause, ssl.SSLError):
+                return errors.TlsError(
+                    f"The TLS handshake with {self.host} failed ({_ssl_reason(cause)}); "
+                    "check the pinned certificate, or turn verification off as the Convox "
+                    "CLI does."
+                )
+            cause = cause.__cause__ or cause.__context__
+        text = str(error).lower()
+        if "refused" in text:
+            return errors.UnreachableError(
+                f"{self.host} refused the connection; check the host and port, and that "
+                "the rack is running."
+            )
+        if "name or service" in text or "nodename" in text or "getaddrinfo" in text:
+            return errors.UnreachableError(
+                f"The host name {self.host} does not resolve; check it for typos."
+            )
+        return errors.UnreachableError(
+            f"keyroll cannot connect to {self.host}; check the host and your network."
+        )
+
+    @staticmethod
+    def _is_final_401(response: httpx.Response) -> bool:
+        """A 401 another key will not fix: a role refusal or a Console session challenge."""
+        if response.headers.get("WWW-Authenticate", "").startswith("Session"):
+            return True
+        return "unauthorized to access" in response.text
+
+    def _error(
+        self,
+        response: httpx.Response,
+        keys: Sequence[Secret],
+        *,
+        rack: str | None,
+        console: bool,
+    ) -> errors.ClientError:
+        status = response.status_code
+        text = _clean_text(response, keys)
+        what = f"the Console at {self.host}" if console or rack else f"the rack at {self.host}"
+        if status == 401:
+            challenge = response.headers.get("WWW-Authenticate", "")
+            if challenge.startswith("Session"):
+                return errors.SessionRequiredError(
+                    f"{_cap(what)} asks for an interactive session login (two-factor); run "
+                    f"`convox login {self.host}` in a terminal, then try again."
+                )
+            if "unauthorized to access" in text:
+                return errors.ForbiddenError(
+                    f"{_cap(what)} accepted the key but it may not do this "
+                    "(read-only access); use a key with write access."
+                )
+            held = "the API key" if len(keys) == 1 else f"none of the {len(keys)} API keys"
+            if console or rack:
+                return errors.WrongKeyError(
+                    f"{_cap(what)} refused {held} keyroll holds for your account; paste the "
+                    "current account key (keyroll account screen, `p`) or run `convox login`."
+                )
+            return errors.WrongKeyError(
+                f"{_cap(what)} refused {held} keyroll holds (invalid authentication); "
+                "set the rack's current key in keyroll or run `convox login`."
+            )
+        if status == 404 and text.strip() == "unknown host":
+            return errors.UnknownHostError(
+                f"{self.host} answered 404 unknown host: its load balancer serves the API only "
+                "under the rack's domain; use the RackDomain host (rack.<...>.convox.site)."
+            )
+        if status == 404:
+            return errors.NotFoundError(
+                f"{_cap(what)} answered 404 for {response.request.url.path}: {text}."
+            )
+        via = f" for rack {rack}" if rack else ""
+        return errors.ServerError(
+            f"{_cap(what)} answered {status}{via}: {text}; wait a moment and try again, "
+            "or check the rack's logs.",
+            status,
+            text,
+        )
+
+
+def _cap(text: str) -> str:
+    return text[:1].upper() + text[1:]
+
+
+def _ssl_reason(error: ssl.SSLError) -> str:
+    reason = getattr(error, "reason", None) or getattr(error, "verify_message", None)
+    return str(reason or error.__class__.__name__).replace("_", " ").lower()
+
+
+def _clean_text(response: httpx.Response, keys: Sequence[Secret]) -> str:
+    """The server's own error text, made safe to show: one line, short, no key, no HTML."""
+    raw = response.text
+    if "json" in response.headers.get("Content-Type", "") or raw.lstrip().startswith("{"):
+        try:
+            body = json.loads(raw)
+            if isinstance(body, dict) and isinstance(body.get("error"), str):
+                raw = body["error"]
+        except ValueError:
+            pass
+    if raw.lstrip()[:15].lower().startswith(("<!doctype", "<html")):
+        return "an HTML error page instead of a Convox reply"
+    for key in keys:
+        if key:
+            raw = raw.replace(key.reveal(), MASK)
+    line = " ".join(raw.split())
+    if not line:
+        return "no message"
+    line = "".join(c for c in line if c.isprintable()).rstrip(".")
+    return line if len(line) <= MAX_ERROR_TEXT else line[: MAX_ERROR_TEXT - 1] + "…"

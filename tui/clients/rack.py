@@ -1,0 +1,139 @@
+"""The rack API client (`convox-protocol.md` §1-2), direct or proxied by the Console."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from types import TracebackType
+from urllib.parse import urlencode
+
+from tui.clients.http import DEFAULT_TIMEOUT, ConvoxHttp, Reply
+from tui.core.models import App, Instance, Process, Service, System, parse_list
+from tui.core.secret import Secret
+
+
+class RackClient:
+    """Calls on one rack, holding an ordered list of keys (newest first).
+
+    On a 401 `invalid authentication` it tries the next key, and `answered_key` tells which
+    one the rack accepted last: during a rack-key roll the client carries the new key and the
+    old one, so the rack stays reachable whichever CloudFormation has rolled out.
+    """
+
+    def __init__(
+        self,
+        base_url: str,
+        keys: Sequence[Secret],
+        *,
+        rack: str | None = None,
+        verify: bool | str = False,
+        timeout: float = DEFAULT_TIMEOUT,
+        session: str | None = None,
+        http: ConvoxHttp | None = None,
+    ) -> None:
+        self._http = http or ConvoxHttp(base_url, verify=verify, timeout=timeout, session=session)
+        self._owns_http = http is None
+        self._keys: list[Secret] = list(keys)
+        self.rack = rack
+        self.answered_key: Secret | None = None
+
+    def __repr__(self) -> str:
+        via = f" via Console as {self.rack}" if self.rack else ""
+        return f"RackClient({self.host!r}{via}, keys={len(self._keys)})"
+
+    @property
+    def host(self) -> str:
+        return self._http.host
+
+    @property
+    def keys(self) -> list[Secret]:
+        return list(self._keys)
+
+    def set_keys(self, keys: Sequence[Secret]) -> None:
+        """Replace the keys tried, newest first (a roll adds the new key, then retires the old)."""
+        self._keys = list(keys)
+
+    def close(self) -> None:
+        if self._owns_http:
+            self._http.close()
+
+    def __enter__(self) -> RackClient:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.close()
+
+    def call(
+        self,
+        method: str,
+        path: str,
+        *,
+        form: Mapping[str, str] | None = None,
+        query: Mapping[str, str] | None = None,
+        timeout: float | None = None,
+    ) -> Reply:
+        """One call with the keys this client holds; the typed methods below use it."""
+        reply = self._http.request(
+            method,
+            path,
+            self._keys,
+            rack=self.rack,
+            form=form,
+            query=query,
+            timeout=timeout,
+        )
+        self.answered_key = self._keys[reply.key_index]
+        return reply
+
+    def auth(self, *, timeout: float | None = None) -> str:
+        """`GET /auth`: check the key; a rack answers `ok` (no id), the Console an id."""
+        reply = self.call("GET", "/auth", timeout=timeout)
+        text = reply.text.strip()
+        if text.startswith("{"):
+            body = reply.json("GET /auth")
+            return str(body.get("id", "")) if isinstance(body, dict) else ""
+        return ""
+
+    def system(self, *, timeout: float | None = None) -> System:
+        """`GET /system`: status, version, region and stack parameters (`Password` masked)."""
+        return System.from_json(self.call("GET", "/system", timeout=timeout).json("GET /system"))
+
+    def update_parameters(self, changes: Mapping[str, str | Secret]) -> None:
+        """`PUT /system` with `parameters` as one url-encoded field, as `convox rack params set`.
+
+        The rack keeps every other parameter's previous value. It answers as soon as
+        CloudFormation accepts the update, without waiting for it.
+        """
+        encoded = urlencode(
+            {k: v.reveal() if isinstance(v, Secret) else v for k, v in changes.items()}
+        )
+        self.call("PUT", "/system", form={"parameters": encoded})
+
+    def instances(self) -> list[Instance]:
+        """`GET /instances`, sorted by id as the rack sorts them."""
+        data = self.call("GET", "/instances").json("GET /instances")
+        return parse_list(data, Instance, "GET /instances")
+
+    def instance_keyroll(self) -> None:
+        """`POST /instances/keyroll`: the rack makes a key pair and updates `Key`; no reply body."""
+        self.call("POST", "/instances/keyroll")
+
+    def apps(self) -> list[App]:
+        """`GET /apps`."""
+        return parse_list(self.call("GET", "/apps").json("GET /apps"), App, "GET /apps")
+
+    def services(self, app: str) -> list[Service]:
+        """`GET /apps/{app}/services`; `count` is the desired count."""
+        where = "GET /apps/{app}/services"
+        return parse_list(self.call("GET", f"/apps/{app}/services").json(where), Service, where)
+
+    def processes(self, app: str, *, service: str | None = None) -> list[Process]:
+        """`GET /apps/{app}/processes`, optionally for one service."""
+        where = "GET /apps/{app}/processes"
+        query = {"service": service} if service else None
+        data = self.call("GET", f"/apps/{app}/processes", query=query).json(where)
+        return parse_list(data, Process, where)
