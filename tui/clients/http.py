@@ -218,7 +218,7 @@ class ConvoxHttp:
                     f"{_cap(what)} accepted the key but it may not do this "
                     "(read-only access); use a key with write access."
                 )
-            held = "the API key" if len(keys) == 1 else f"none of the {len(keys)} API keys"
+            held = "the API key" if len(keys) == 1 else f"all {len(keys)} API keys"
             if console or rack:
                 return errors.WrongKeyError(
                     f"{_cap(what)} refused {held} keyroll holds for your account; paste the "
