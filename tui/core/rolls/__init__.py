@@ -1,0 +1,1 @@
+"""The roll engine: one synchronous, cancellable object per roll kind."""
