@@ -130,6 +130,18 @@ def build_parser() -> argparse.ArgumentParser:
     serve.set_defaults(handler=_handler("tui.sandbox.serve"))
     sandbox.set_defaults(handler=lambda _args: _usage(sandbox))
 
+    command(
+        "racks",
+        "list every rack (Console, Convox CLI, keyroll settings) with its source and live status",
+        "tui.commands.racks",
+    )
+    switch = command(
+        "switch",
+        "make RACK current for keyroll and, unless turned off, for the Convox CLI",
+        "tui.commands.switch",
+    )
+    switch.add_argument("rack", metavar="RACK", help="a rack name, or a unique part of one")
+
     del command  # subcommands are registered as each lands
     return parser
 

@@ -1,0 +1,89 @@
+"""`keyroll racks [--json]`: every rack keyroll can reach, where it was found, and its status."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from typing import Any
+
+from tui.commands.workspace import Workspace, open_workspace
+from tui.core.current_rack import current_rack
+from tui.core.errors import EXIT_OK
+from tui.core.inventory import Inventory, RackStatus, build_inventory, fetch_statuses
+
+
+def collect(workspace: Workspace) -> tuple[Inventory, dict[str, RackStatus]]:
+    """The merged inventory and the live status of every rack, fetched concurrently."""
+    inventory = build_inventory(workspace.settings, workspace.keystore, workspace.cli)
+    statuses = fetch_statuses(inventory, verify=workspace.settings.verify_tls)
+    return inventory, statuses
+
+
+def as_json(
+    inventory: Inventory, statuses: dict[str, RackStatus], current: str | None
+) -> dict[str, Any]:
+    """The `--json` object: `{"racks": [...], "problems": [...]}`, never a key."""
+    racks = []
+    for rack in inventory.racks:
+        status = statuses.get(rack.name, RackStatus(rack.name, "unknown"))
+        racks.append(
+            {
+                "name": rack.name,
+                "via": rack.via,
+                "host": rack.host,
+                "sources": list(rack.sources),
+                "status": status.status,
+                "error": status.error,
+                "version": status.version,
+                "region": status.region,
+                "production": rack.production,
+                "read_only": rack.read_only,
+                "stack": rack.stack,
+                "current": rack.name == current,
+            }
+        )
+    return {"racks": racks, "problems": list(inventory.problems)}
+
+
+def _table(data: dict[str, Any]) -> str:
+    header = ("", "NAME", "STATUS", "VIA", "SOURCES", "HOST")
+    rows = [
+        (
+            "*" if r["current"] else "",
+            r["name"] + (" [production]" if r["production"] else ""),
+            r["status"],
+            r["via"],
+            ",".join(r["sources"]),
+            r["host"] or "",
+        )
+        for r in data["racks"]
+    ]
+    widths = [max(len(str(row[i])) for row in [header, *rows]) for i in range(len(header))]
+    lines = [
+        "  ".join(str(c).ljust(w) for c, w in zip(row, widths, strict=True)).rstrip()
+        for row in [header, *rows]
+    ]
+    for r in data["racks"]:
+        if r["error"]:
+            lines.append(f"{r['name']}: {r['error']}")
+    lines += [f"warning: {p}" for p in data["problems"]]
+    if not data["racks"]:
+        lines.append(
+            "No racks found: run `convox login`, add [[racks]] to keyroll's settings, "
+            "or try `keyroll racks --sandbox`."
+        )
+    return "\n".join(lines)
+
+
+def run(args: argparse.Namespace) -> int:
+    """Print the merged inventory with each rack's source and live status."""
+    with open_workspace(args) as workspace:
+        inventory, statuses = collect(workspace)
+        data = as_json(inventory, statuses, current_rack(workspace.state_dir))
+    if getattr(args, "json", False):
+        print(json.dumps(data, indent=2))
+    else:
+        print(_table(data))
+    sys.stdout.flush()
+    return EXIT_OK

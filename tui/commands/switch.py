@@ -1,0 +1,69 @@
+"""`keyroll switch RACK`: make RACK current for keyroll and, unless turned off, the Convox CLI."""
+
+from __future__ import annotations
+
+import argparse
+import json
+
+from tui.commands.workspace import open_workspace
+from tui.core.convox_cli import SwitchTarget, switch
+from tui.core.current_rack import set_current_rack
+from tui.core.errors import EXIT_OK, BadInputError
+from tui.core.inventory import VIA_CONSOLE, RackEntry, build_inventory, rack_keys
+
+
+def match_rack(racks: list[RackEntry], name: str) -> RackEntry:
+    """The rack `name` designates, matched as `convox switch` does.
+
+    An exact name wins; otherwise `name` must be part of exactly one rack's name.
+    """
+    for rack in racks:
+        if rack.name == name:
+            return rack
+    matches = [rack for rack in racks if name in rack.name]
+    if len(matches) > 1:
+        names = ", ".join(rack.name for rack in matches)
+        raise BadInputError(
+            f"Ambiguous rack name '{name}' matches {names}; use one of those full names."
+        )
+    if not matches:
+        raise BadInputError(
+            f"Could not find rack '{name}'; run `keyroll racks` to see the racks keyroll knows."
+        )
+    return matches[0]
+
+
+def run(args: argparse.Namespace) -> int:
+    """Switch to `args.rack` and print what was written."""
+    with open_workspace(args) as workspace:
+        inventory = build_inventory(workspace.settings, workspace.keystore, workspace.cli)
+        rack = match_rack(inventory.racks, args.rack)
+        set_current_rack(rack.name, workspace.state_dir)
+        written: list[str] = []
+        if workspace.settings.write_convox_cli:
+            if rack.via == VIA_CONSOLE:
+                target = SwitchTarget(rack.name, console_host=rack.host)
+            else:
+                keys = rack_keys(inventory, rack)
+                key = workspace.keystore.current(rack.host or "") or (keys[0] if keys else None)
+                target = SwitchTarget(rack.name, rack_host=rack.host, key=key)
+            written = switch(workspace.cli, target, env=workspace.env)
+        cli_dir = str(workspace.cli.path)
+    if getattr(args, "json", False):
+        print(
+            json.dumps(
+                {
+                    "rack": rack.name,
+                    "via": rack.via,
+                    "convox_cli": {"dir": cli_dir, "written": written}
+                    if workspace.settings.write_convox_cli
+                    else None,
+                },
+                indent=2,
+            )
+        )
+    else:
+        print(f"Switched to {rack.name}")
+        if written:
+            print(f"Convox CLI: wrote {', '.join(written)} in {cli_dir}")
+    return EXIT_OK

@@ -1,0 +1,84 @@
+"""The files a command works on: the user's own, or a throwaway set pointing at the sandbox.
+
+With `--sandbox` a command starts the in-process sandbox, writes a keyroll home and a Convox
+CLI config dir for it into a temporary directory, and works only there: the user's real
+settings, keystore and CLI files are never read or written.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import tempfile
+from collections.abc import Iterator, Mapping
+from contextlib import ExitStack, contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from tui.core import paths
+from tui.core.convox_cli import CONFIG_ENV, CliConfig, primary_dir
+from tui.core.keystore import Keystore
+from tui.core.settings import Settings, load_settings
+
+
+@dataclass
+class Workspace:
+    """Settings, keystore, state dir and Convox CLI dir for one command run."""
+
+    settings: Settings
+    keystore: Keystore
+    state_dir: Path
+    cli: CliConfig
+    env: Mapping[str, str]
+    sandbox: Any = None
+
+    @property
+    def current_rack_file(self) -> Path:
+        """Where keyroll remembers its current rack."""
+        return self.state_dir / "current-rack"
+
+
+def _real(env: Mapping[str, str]) -> Workspace:
+    return Workspace(
+        settings=load_settings(paths.settings_file()),
+        keystore=Keystore(paths.keystore_file()),
+        state_dir=paths.state_dir(),
+        cli=CliConfig(primary_dir(env)),
+        env=env,
+    )
+
+
+@contextmanager
+def _sandbox(args: argparse.Namespace) -> Iterator[Workspace]:
+    from tui.sandbox.runtime import Sandbox
+    from tui.sandbox.write_config import write_config
+
+    with ExitStack() as stack:
+        temp = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="keyroll-sandbox-")))
+        sandbox = Sandbox(
+            scenario=getattr(args, "scenario", "ok"), speed=getattr(args, "speed", 1.0)
+        )
+        stack.enter_context(sandbox)
+        home, cli_dir = write_config(sandbox.info(), temp)
+        # The sandbox's own env: CONVOX_* of the user's shell must not leak into it.
+        env = {k: v for k, v in os.environ.items() if not k.startswith(("CONVOX_", "RACK_URL"))}
+        env[CONFIG_ENV] = str(cli_dir)
+        yield Workspace(
+            settings=load_settings(home / "config" / "config.toml"),
+            keystore=Keystore(home / "data" / "keystore.json"),
+            state_dir=home / "state",
+            cli=CliConfig(cli_dir),
+            env=env,
+            sandbox=sandbox,
+        )
+
+
+@contextmanager
+def open_workspace(args: argparse.Namespace) -> Iterator[Workspace]:
+    """The workspace for `args`: the sandbox's with `--sandbox`, else the user's."""
+    if getattr(args, "sandbox", False):
+        with _sandbox(args) as workspace:
+            yield workspace
+    else:
+        yield _real(os.environ)

@@ -1,0 +1,241 @@
+"""keyroll's settings: `config.toml`, read with `tomllib`, written atomically with `tomli_w`.
+
+Validation is strict: an unknown key or a wrong type is an error that names the file, the
+key and the type expected, so a typo never silently turns a production rack into a normal
+one. Keys never live here: they are in the keystore.
+"""
+
+from __future__ import annotations
+
+import tomllib
+from dataclasses import dataclass, field, fields, replace
+from pathlib import Path
+from typing import Any
+
+import tomli_w
+
+from tui.core import paths
+from tui.core.errors import BadInputError
+from tui.core.files import read_text, toml_error_line, write_private
+
+DEFAULT_CONSOLE_HOST = "console.convox.com"
+
+
+class SettingsError(BadInputError):
+    """`config.toml` cannot be used: a syntax error, an unknown key or a wrong type."""
+
+
+@dataclass(frozen=True)
+class AwsSettings:
+    """The `[aws]` table: the default AWS target for every rack (a rack may override it)."""
+
+    profile: str | None = None
+    region: str | None = None
+    endpoint_url: str | None = None
+    credentials_file: str | None = None
+
+
+@dataclass(frozen=True)
+class ConsoleSettings:
+    """The `[console]` table: which Convox Console to use."""
+
+    host: str = DEFAULT_CONSOLE_HOST
+    url: str | None = None
+
+    @property
+    def base_url(self) -> str:
+        """The Console's base URL: `url` when set (the sandbox), else `https://<host>`."""
+        return (self.url or f"https://{self.host}").rstrip("/")
+
+
+@dataclass(frozen=True)
+class RackSettings:
+    """One `[[racks]]` table: a rack reached directly (`host`) or through a Console org."""
+
+    name: str
+    host: str | None = None
+    console: str | None = None
+    aws_profile: str | None = None
+    region: str | None = None
+    stack: str | None = None
+    endpoint_url: str | None = None
+    production: bool = False
+    read_only: bool = False
+
+    @property
+    def stack_name(self) -> str:
+        """The CloudFormation stack: `stack`, else the rack's name (Convox's default)."""
+        return self.stack or self.name
+
+    @property
+    def full_name(self) -> str:
+        """`org/name` for a Console rack, the plain name for a direct one."""
+        return f"{self.console}/{self.name}" if self.console else self.name
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Everything in `config.toml`, with the defaults for what it leaves out."""
+
+    write_convox_cli: bool = True
+    poll_active_s: float = 2.0
+    poll_idle_s: float = 30.0
+    probe_interval_s: float = 1.0
+    verify_tls: bool = False
+    aws: AwsSettings = field(default_factory=AwsSettings)
+    console: ConsoleSettings = field(default_factory=ConsoleSettings)
+    racks: tuple[RackSettings, ...] = ()
+
+    def rack(self, name: str) -> RackSettings | None:
+        """The `[[racks]]` entry named `name` (plain name or `org/name`), if any."""
+        for rack in self.racks:
+            if name in (rack.name, rack.full_name):
+                return rack
+        return None
+
+    def to_toml(self) -> str:
+        """The settings as TOML text; unset optional values are left out."""
+        data: dict[str, Any] = {
+            f.name: getattr(self, f.name) for f in fields(self) if f.name in _TOP_SCALARS
+        }
+        aws = _table(self.aws)
+        if aws:
+            data["aws"] = aws
+        console = _table(self.console)
+        if console:
+            data["console"] = console
+        if self.racks:
+            data["racks"] = [_table(rack) for rack in self.racks]
+        return tomli_w.dumps(data)
+
+
+_TOP_SCALARS: dict[str, tuple[type, ...]] = {
+    "write_convox_cli": (bool,),
+    "poll_active_s": (float, int),
+    "poll_idle_s": (float, int),
+    "probe_interval_s": (float, int),
+    "verify_tls": (bool,),
+}
+_AWS_KEYS: dict[str, tuple[type, ...]] = {
+    "profile": (str,),
+    "region": (str,),
+    "endpoint_url": (str,),
+    "credentials_file": (str,),
+}
+_CONSOLE_KEYS: dict[str, tuple[type, ...]] = {"host": (str,), "url": (str,)}
+_RACK_KEYS: dict[str, tuple[type, ...]] = {
+    "name": (str,),
+    "host": (str,),
+    "console": (str,),
+    "aws_profile": (str,),
+    "region": (str,),
+    "stack": (str,),
+    "endpoint_url": (str,),
+    "production": (bool,),
+    "read_only": (bool,),
+}
+_TYPE_NAMES = {bool: "a boolean (true or false)", str: "a string", float: "a number"}
+
+
+def _table(obj: Any) -> dict[str, Any]:
+    """A dataclass as a TOML table, leaving out unset and default values."""
+    out: dict[str, Any] = {}
+    for f in fields(obj):
+        value = getattr(obj, f.name)
+        if value is None or (f.name != "name" and value == f.default):
+            continue
+        out[f.name] = value
+    return out
+
+
+class _Checker:
+    """Checks one parsed `config.toml` and names the file in every error."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+
+    def fail(self, text: str) -> SettingsError:
+        return SettingsError(f"In {self.path}, {text}; fix it and start keyroll again.")
+
+    def table(self, data: Any, where: str, schema: dict[str, tuple[type, ...]]) -> dict[str, Any]:
+        if not isinstance(data, dict):
+            raise self.fail(f"'{where}' must be a table")
+        out: dict[str, Any] = {}
+        for key, value in data.items():
+            name = f"{where}.{key}" if where else key
+            if key not in schema:
+                raise self.fail(f"'{name}' is not a keyroll setting (check its spelling)")
+            kinds = schema[key]
+            ok = isinstance(value, kinds) and not (bool not in kinds and isinstance(value, bool))
+            if not ok:
+                raise self.fail(f"'{name}' must be {_TYPE_NAMES[kinds[0]]}")
+            if float in kinds:
+                value = float(value)
+                if value <= 0:
+                    raise self.fail(f"'{name}' must be a number above 0")
+            if str in kinds and not value.strip():
+                raise self.fail(f"'{name}' must not be empty")
+            out[key] = value
+        return out
+
+
+def parse_settings(text: str, path: Path) -> Settings:
+    """Settings from TOML text; `path` names the file in errors."""
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as error:
+        line = toml_error_line(str(error))
+        where = f"line {line} of {path}" if line else str(path)
+        raise SettingsError(
+            f"{where[0].upper()}{where[1:]} is not valid TOML ({error}); fix that line and "
+            "start keyroll again."
+        ) from None
+    check = _Checker(path)
+    top = {k: v for k, v in data.items() if k not in ("aws", "console", "racks")}
+    values = check.table(top, "", _TOP_SCALARS)
+    aws = AwsSettings(**check.table(data.get("aws", {}), "aws", _AWS_KEYS))
+    console = ConsoleSettings(**check.table(data.get("console", {}), "console", _CONSOLE_KEYS))
+    raw_racks = data.get("racks", [])
+    if not isinstance(raw_racks, list):
+        raise check.fail("'racks' must be an array of tables ([[racks]])")
+    racks: list[RackSettings] = []
+    for index, raw in enumerate(raw_racks):
+        where = f"racks[{index}]"
+        entry = check.table(raw, where, _RACK_KEYS)
+        if "name" not in entry:
+            raise check.fail(f"'{where}' has no 'name' (a string)")
+        if "host" in entry and "console" in entry:
+            raise check.fail(
+                f"'{where}' ({entry['name']}) sets both 'host' and 'console'; keep one"
+            )
+        rack = RackSettings(**entry)
+        if any(other.full_name == rack.full_name for other in racks):
+            raise check.fail(f"rack '{rack.full_name}' appears twice in [[racks]]")
+        racks.append(rack)
+    return Settings(**values, aws=aws, console=console, racks=tuple(racks))
+
+
+def load_settings(path: Path | None = None) -> Settings:
+    """Read `config.toml` (keyroll's by default); a missing file gives the defaults."""
+    path = path or paths.settings_file()
+    text = read_text(path)
+    if text is None:
+        return Settings()
+    return parse_settings(text, path)
+
+
+def save_settings(settings: Settings, path: Path | None = None) -> None:
+    """Write `config.toml` atomically (0600, dir 0700).
+
+    An existing file that does not parse is never overwritten: fix it first.
+    """
+    path = path or paths.settings_file()
+    existing = read_text(path)
+    if existing is not None:
+        parse_settings(existing, path)
+    write_private(path, settings.to_toml(), tighten_dir=True)
+
+
+def with_racks(settings: Settings, racks: tuple[RackSettings, ...]) -> Settings:
+    """A copy of `settings` with another list of racks."""
+    return replace(settings, racks=racks)
