@@ -105,19 +105,25 @@ class ScriptedCfn:
         token: str = "",
         operation_id: str = "",
         at: datetime | None = None,
+        stack_name: str | None = None,
     ) -> dict[str, str]:
-        """Append one event to `stack`'s history, one second after the previous one."""
+        """Append one event to `stack`'s history, one second after the previous one.
+
+        `stack` is what DescribeStackEvents is called with (a name or a nested stack's ARN);
+        `stack_name` is the StackName the events carry, `stack` unless given.
+        """
         with self.lock:
             history = self.events.setdefault(stack, [])
             stamp = at or T0 + timedelta(seconds=len(history))
-            logical = logical_id or stack
+            name = stack_name or stack
+            logical = logical_id or name
             event = {
                 "EventId": f"{stack}-{len(history):06d}",
-                "StackName": stack,
+                "StackName": name,
                 "StackId": f"arn:aws:cloudformation:us-east-1:123456789012:stack/{stack}/x",
                 "LogicalResourceId": logical,
                 "PhysicalResourceId": physical_id,
-                "ResourceType": resource_type or (STACK_TYPE if logical == stack else "AWS::X"),
+                "ResourceType": resource_type or (STACK_TYPE if logical == name else "AWS::X"),
                 "Timestamp": stamp.strftime("%Y-%m-%dT%H:%M:%S.000Z"),
                 "ResourceStatus": status,
                 "ResourceStatusReason": reason,
