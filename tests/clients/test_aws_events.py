@@ -7,6 +7,7 @@ talks the real query protocol to a real HTTP server whose replies the test sets.
 
 from __future__ import annotations
 
+import logging
 from datetime import datetime, timedelta
 
 import pytest
@@ -310,3 +311,15 @@ def test_a_key_echoed_by_aws_never_reaches_the_error_message(aws_scripted: Scrip
     message = str(caught.value)
     assert NEW.reveal() not in message and MASK in message
     assert NEW.reveal() not in repr(caught.value)
+
+
+def test_botocore_debug_logging_never_shows_the_new_key(
+    aws_scripted: Scripted, caplog: pytest.LogCaptureFixture
+) -> None:
+    script, target = aws_scripted
+    script.parameters["rack"] = {"Password": "****", "Key": "k"}
+    with caplog.at_level(logging.DEBUG):
+        aws.update_parameters(target, "rack", {"Password": NEW})
+    assert script.calls[-1]["Parameters.member.1.ParameterValue"] == NEW.reveal()
+    assert any(r.name.startswith("botocore") for r in caplog.records)  # logging was on
+    assert NEW.reveal() not in caplog.text
