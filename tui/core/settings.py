@@ -7,6 +7,7 @@ one. Keys never live here: they are in the keystore.
 
 from __future__ import annotations
 
+import re
 import tomllib
 from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
@@ -185,10 +186,10 @@ def parse_settings(text: str, path: Path) -> Settings:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as error:
         line = toml_error_line(str(error))
-        where = f"line {line} of {path}" if line else str(path)
+        detail = re.sub(r"\s*\(at [^)]*\)$", "", str(error))
+        where = f" at line {line}" if line else ""
         raise SettingsError(
-            f"{where[0].upper()}{where[1:]} is not valid TOML ({error}); fix that line and "
-            "start keyroll again."
+            f"{path} is not valid TOML{where} ({detail}); fix that line and start keyroll again."
         ) from None
     check = _Checker(path)
     top = {k: v for k, v in data.items() if k not in ("aws", "console", "racks")}
