@@ -34,7 +34,7 @@ def sandbox_info(fake: ConvoxFake, aws: bool = True) -> dict[str, Any]:
         },
         "racks": [
             {
-                "name": "production",
+                "name": "acme/production",
                 "organization": "acme",
                 "stack": "production",
                 "url": console_url,
@@ -43,7 +43,7 @@ def sandbox_info(fake: ConvoxFake, aws: bool = True) -> dict[str, Any]:
                 "via_console": True,
             },
             {
-                "name": "staging",
+                "name": "acme/staging",
                 "organization": "acme",
                 "stack": "staging",
                 "url": console_url,
@@ -144,3 +144,42 @@ def test_racks_command_reads_what_write_config_wrote(
     assert racks["acme/production"]["sources"] == ["console", "keyroll"]
     assert racks["dev"]["sources"] == ["convox-cli", "keyroll"]
     assert {r["status"] for r in racks.values()} == {"running", "updating"}
+
+
+def test_plain_console_rack_names_are_accepted(tmp_path: Path, convox_fake: ConvoxFake) -> None:
+    info = sandbox_info(convox_fake)
+    info["racks"][0]["name"] = "production"
+    home, _ = write_config(info, tmp_path)
+    production = load_settings(home / "config" / "config.toml").rack("acme/production")
+    assert production is not None and production.production
+
+
+@pytest.mark.parametrize("scenario", ["ok", "console-down"])
+def test_racks_and_switch_against_the_in_process_sandbox(
+    scenario: str,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    for name in ("KEYROLL_HOME", "CONVOX_HOST", "CONVOX_PASSWORD", "RACK_URL", "CONVOX_RACK"):
+        monkeypatch.delenv(name, raising=False)
+    real_cli = tmp_path / "real-convox"
+    monkeypatch.setenv("CONVOX_CONFIG", str(real_cli))
+    monkeypatch.setenv("HOME", str(tmp_path / "home"))
+    assert main(["racks", "--sandbox", "--scenario", scenario, "--json"]) == 0
+    data = json.loads(capsys.readouterr().out)
+    racks = {r["name"]: r for r in data["racks"]}
+    assert racks["dev"]["status"] == "running"
+    assert racks["dev"]["sources"] == ["convox-cli", "keyroll"]
+    production = racks["acme/production"]
+    assert production["production"] is True
+    if scenario == "ok":
+        assert production["sources"] == ["console", "keyroll"]
+        assert production["status"] == "running" and data["problems"] == []
+    else:
+        assert production["sources"] == ["keyroll"]
+        assert production["status"] == "unknown" and "503" in production["error"]
+        assert len(data["problems"]) == 1
+    assert main(["switch", "--sandbox", "dev"]) == 0
+    assert capsys.readouterr().out.startswith("Switched to dev")
+    assert not real_cli.exists() and not (tmp_path / "home").exists()

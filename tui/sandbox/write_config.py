@@ -71,15 +71,17 @@ def write_config(info: dict[str, Any], directory: Path) -> tuple[Path, Path]:
     for rack in info["racks"]:
         if rack.get("via_console"):
             org = rack["organization"]
+            # `info()` names a Console rack by its full name; keyroll's settings split it.
+            name = rack["name"].split("/", 1)[1] if "/" in rack["name"] else rack["name"]
             racks.append(
                 RackSettings(
-                    name=rack["name"],
+                    name=name,
                     console=org,
                     stack=rack.get("stack") or None,
-                    production=rack["name"] in PRODUCTION_NAMES,
+                    production=name in PRODUCTION_NAMES,
                 )
             )
-            console_racks.append(f"{org}/{rack['name']}")
+            console_racks.append(f"{org}/{name}")
         else:
             direct.append(rack)
             racks.append(
