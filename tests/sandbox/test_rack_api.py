@@ -22,10 +22,13 @@ def test_auth_answers_ok_text(sandbox: Sandbox) -> None:
 def test_system_has_every_field_and_masks_the_password(sandbox: Sandbox) -> None:
     with rack_client(sandbox) as client:
         data = client.get("/system").json()
-    assert sorted(data) == sorted(
-        ["count", "domain", "name", "outputs", "parameters", "provider", "rack-domain"]
-        + ["region", "status", "type", "version"]
-    )
+    assert set(data) == {"count", "domain", "name", "outputs", "parameters", "provider"} | {
+        "rack-domain",
+        "region",
+        "status",
+        "type",
+        "version",
+    }
     system = System.from_json(data)
     assert (system.name, system.status, system.count, system.type) == (
         "production",
