@@ -29,7 +29,7 @@ class ConsoleClient:
         session: str | None = None,
     ) -> None:
         self.http = ConvoxHttp(base_url, verify=verify, timeout=timeout, session=session)
-        self._account = RackClient(base_url, [account_key], http=self.http)
+        self._account = RackClient(base_url, [account_key], http=self.http, console=True)
 
     def __repr__(self) -> str:
         return f"ConsoleClient({self.host!r})"

@@ -29,11 +29,13 @@ class RackClient:
         timeout: float = DEFAULT_TIMEOUT,
         session: str | None = None,
         http: ConvoxHttp | None = None,
+        console: bool = False,
     ) -> None:
         self._http = http or ConvoxHttp(base_url, verify=verify, timeout=timeout, session=session)
         self._owns_http = http is None
         self._keys: list[Secret] = list(keys)
         self.rack = rack
+        self.console = console or rack is not None  # the key is an account key, not a rack's
         self.answered_key: Secret | None = None
 
     def __repr__(self) -> str:
@@ -85,6 +87,7 @@ class RackClient:
             form=form,
             query=query,
             timeout=timeout,
+            console=self.console,
         )
         self.answered_key = self._keys[reply.key_index]
         return reply

@@ -265,7 +265,7 @@ class Journal:
 
     def _check_key_stored(self, record: RollRecord, fingerprint: str | None) -> None:
         if fingerprint is None:
-            if record.kind == "rack-key":
+            if record.kind == "rack-key" and record.route != "console":  # Console keeps its key
                 raise RefusedError(
                     f"Roll {record.roll_id} has no new key recorded; keyroll will not request "
                     "a rack-key update whose key is not stored first."
