@@ -117,7 +117,8 @@ class ConsoleApi:
         with self.world.locked():
             rack = self.world.rack(self.racks[target].rack_name)
             if not password or not rack.accepts(password):
-                return Response.text(401, "invalid authentication")
+                # not 401: the account key is fine, the rack key offered is not
+                return Response.text(422, f"the key given does not open rack {target}")
             self.world.console.rack_keys[target] = Secret(password)
         return Response.ok()
 
