@@ -108,7 +108,6 @@ def test_full_file_parses_and_round_trips(tmp_path: Path) -> None:
         ("[console]\nport = 5\n", "'console.port' is not a keyroll setting"),
         ('[[racks]]\nname = "a"\nproduction = "yes"\n', "'racks[0].production' must be a boolean"),
         ('[[racks]]\nhost = "h"\n', "'racks[0]' has no 'name'"),
-        ('[[racks]]\nname = "a"\nhost = "h"\nconsole = "o"\n', "sets both 'host' and 'console'"),
         ('[[racks]]\nname = "a"\n[[racks]]\nname = "a"\n', "rack 'a' appears twice"),
         ("poll_active_s = 0\n", "'poll_active_s' must be a number above 0"),
     ],

@@ -51,7 +51,11 @@ class ConsoleSettings:
 
 @dataclass(frozen=True)
 class RackSettings:
-    """One `[[racks]]` table: a rack reached directly (`host`) or through a Console org."""
+    """One `[[racks]]` table: a rack reached directly (`host`) or through a Console org.
+
+    A Console rack may also name its own `host` (its RackDomain): keyroll uses it only for a
+    rack-key roll that bypasses the Console, and to verify the new key directly.
+    """
 
     name: str
     host: str | None = None
@@ -205,10 +209,6 @@ def parse_settings(text: str, path: Path) -> Settings:
         entry = check.table(raw, where, _RACK_KEYS)
         if "name" not in entry:
             raise check.fail(f"'{where}' has no 'name' (a string)")
-        if "host" in entry and "console" in entry:
-            raise check.fail(
-                f"'{where}' ({entry['name']}) sets both 'host' and 'console'; keep one"
-            )
         rack = RackSettings(**entry)
         if any(other.full_name == rack.full_name for other in racks):
             raise check.fail(f"rack '{rack.full_name}' appears twice in [[racks]]")

@@ -77,6 +77,7 @@ def write_config(info: dict[str, Any], directory: Path) -> tuple[Path, Path]:
                 RackSettings(
                     name=name,
                     console=org,
+                    host=rack["host"],  # its own API, for a roll that bypasses the Console
                     stack=rack.get("stack") or None,
                     production=name in PRODUCTION_NAMES,
                 )
