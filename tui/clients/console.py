@@ -55,9 +55,19 @@ class ConsoleClient:
         data = self._account.call("GET", "/racks").json("GET /racks")
         return parse_list(data, ConsoleRack, "GET /racks")
 
-    def rack(self, full_name: str) -> RackClient:
-        """A client for rack `org/name` whose calls the Console proxies with its stored key."""
-        return RackClient(self.http.base_url, self._account.keys, rack=full_name, http=self.http)
+    def rack(self, full_name: str, *, take_connection: bool = False) -> RackClient:
+        """A client for rack `org/name` whose calls the Console proxies with its stored key.
+
+        With `take_connection`, closing the rack client closes the Console's connection too
+        (for a caller that needs only the proxied rack).
+        """
+        return RackClient(
+            self.http.base_url,
+            self._account.keys,
+            rack=full_name,
+            http=self.http,
+            owns_http=take_connection,
+        )
 
     def close(self) -> None:
         self.http.close()

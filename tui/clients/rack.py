@@ -30,9 +30,10 @@ class RackClient:
         session: str | None = None,
         http: ConvoxHttp | None = None,
         console: bool = False,
+        owns_http: bool | None = None,
     ) -> None:
         self._http = http or ConvoxHttp(base_url, verify=verify, timeout=timeout, session=session)
-        self._owns_http = http is None
+        self._owns_http = http is None if owns_http is None else owns_http
         self._keys: list[Secret] = list(keys)
         self.rack = rack
         self.console = console or rack is not None  # the key is an account key, not a rack's

@@ -54,7 +54,7 @@ class AvailabilityTimeline:
 
     @property
     def downtime_s(self) -> float:
-        return round(sum(end - start for start, end in self.outages()), 3)
+        return round(float(sum(end - start for start, end in self.outages())), 3)
 
     @property
     def longest_outage_s(self) -> float:

@@ -84,9 +84,9 @@ class Note:
 
 @dataclass(frozen=True)
 class Finished:
-    """The roll is over; `summary` is the same object `--json` prints."""
+    """The roll is over (`outcome` None: stopped unfinished); `summary` is what `--json` prints."""
 
-    outcome: Outcome
+    outcome: Outcome | None
     summary: dict[str, object] = field(default_factory=dict)
 
 
