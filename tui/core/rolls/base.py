@@ -49,6 +49,10 @@ class RollFailed(KeyrollError):
     """A roll step failed; the message says what state the rack and keys are left in."""
 
 
+class Detached(KeyrollError):
+    """The roll was started without waiting: the journal keeps it for `keyroll resume`."""
+
+
 class Roll:
     """A synchronous, cancellable roll of one kind on one rack, reporting typed events.
 
@@ -112,6 +116,14 @@ class Roll:
         """Write the step to the journal, then report it (and let a crash test strike)."""
         self.target.journal.step(self.roll_id, phase.value, message=message, new_key=new_key)
         self._phase(phase, message or "")
+
+    def detach_if_not_waiting(self) -> None:
+        """Without `wait`, stop here (after the update was requested and the step recorded)."""
+        if not self.options.wait:
+            raise Detached(
+                f"The update of {self.target.name} is under way; `keyroll resume` (or the "
+                "dashboard) watches it to the end and finishes the roll."
+            )
 
     def _phase(self, phase: Phase, detail: str = "") -> None:
         self.emit(PhaseChanged(phase, detail))
@@ -182,7 +194,7 @@ class Roll:
         message = ""
         try:
             outcome = self.execute()
-        except WatchCancelled as error:
+        except (WatchCancelled, Detached) as error:
             message = str(error)
         except RefusedError as error:
             outcome, message = Outcome.REFUSED, str(error)
@@ -196,7 +208,8 @@ class Roll:
     def _end(self, outcome: Outcome | None, message: str) -> RollSummary:
         if message:
             self.summary.messages.append(message)
-            self.emit(Note(message, "error" if outcome is not Outcome.SUCCEEDED else "info"))
+            bad = outcome is not None and outcome is not Outcome.SUCCEEDED
+            self.emit(Note(message, "error" if bad else "info"))
         self.summary.outcome = outcome
         if outcome is not None:
             self.summary.finished_at = now_iso()

@@ -198,6 +198,7 @@ class RackKeyRoll(Roll):
                 raise RollFailed(f"The Console did not start the roll: {error}") from None
             self.start_probe(proxied)
             self.step(Phase.WATCHING)
+            self.detach_if_not_waiting()
             outcome = self.record_watch(watch.run())
             if outcome is not Outcome.SUCCEEDED:
                 self.note("The roll did not complete; the Console and the rack keep the old key.")
@@ -249,6 +250,7 @@ class RackKeyRoll(Roll):
         key_host = key_host or host
         assert key_host is not None
         self.step(Phase.WATCHING)
+        self.detach_if_not_waiting()
         outcome = self.record_watch(watch.run())
         if outcome is not Outcome.SUCCEEDED:
             self.target.keystore.retire_pending(key_host, new)
