@@ -67,6 +67,16 @@ class InstanceProgress:
 
 
 @dataclass(frozen=True)
+class ServiceProcesses:
+    """One service's running processes during an instance keyroll, against its desired count."""
+
+    app: str
+    service: str
+    running: int
+    desired: int
+
+
+@dataclass(frozen=True)
 class BackoffNotice:
     """The AWS API throttled us; the watch waits this long before the next call."""
 
@@ -91,5 +101,12 @@ class Finished:
 
 
 RollEvent = (
-    PhaseChanged | StackEventSeen | ProbeSeen | InstanceProgress | BackoffNotice | Note | Finished
+    PhaseChanged
+    | StackEventSeen
+    | ProbeSeen
+    | InstanceProgress
+    | ServiceProcesses
+    | BackoffNotice
+    | Note
+    | Finished
 )
