@@ -118,13 +118,17 @@ class ConvoxHttp:
         elif method in ("POST", "PUT"):
             headers["Content-Type"] = "application/octet-stream"
         last: httpx.Response | None = None
-        for index, key in enumerate(keys):
-            response = self._send(method, path, key, headers, content, query, timeout)
-            if response.status_code != 401 or self._is_final_401(response):
-                if response.status_code >= 400:
-                    raise self._error(response, keys, rack=rack, console=console)
-                return Reply(response.status_code, response.text, index)
-            last = response
+        # With several keys, a second pass: the rack may switch keys between two attempts
+        # (the old key refused just after the new one was), which is no reason to fail.
+        passes = 2 if len(keys) > 1 else 1
+        for _ in range(passes):
+            for index, key in enumerate(keys):
+                response = self._send(method, path, key, headers, content, query, timeout)
+                if response.status_code != 401 or self._is_final_401(response):
+                    if response.status_code >= 400:
+                        raise self._error(response, keys, rack=rack, console=console)
+                    return Reply(response.status_code, response.text, index)
+                last = response
         assert last is not None
         raise self._error(last, keys, rack=rack, console=console)
 

@@ -14,7 +14,7 @@ from tui.clients.stack_events import StackEvent
 from tui.clients.stack_status import Outcome as StackOutcome
 from tui.core.availability import AvailabilityProbe, ProbeResult
 from tui.core.errors import KeyrollError, RefusedError
-from tui.core.journal import RackLock
+from tui.core.journal import RackLock, RollRecord
 from tui.core.models import System
 from tui.core.rolls.events import (
     Finished,
@@ -32,6 +32,8 @@ from tui.core.rolls.watch import UpdateWatch, WatchCancelled, WatchResult
 from tui.core.secret import Secret
 
 log = logging.getLogger("keyroll.roll")
+
+Confirm = Callable[[str], bool]  # asks the person a yes/no question; headless: --yes
 
 # Test-only: SIGKILL this process right after the journal records this step, to prove that
 # `keyroll resume` finishes a roll from any step. Never set outside the test suite.
@@ -183,17 +185,32 @@ class Roll:
         """The roll's own steps; returns the outcome or raises `KeyrollError`."""
         raise TypeError(f"{type(self).__name__} must define execute()")
 
+    def continue_from(self, record: RollRecord, confirm: Confirm) -> Outcome:
+        """Finish a roll the journal left unfinished, from its last recorded step."""
+        raise TypeError(f"{type(self).__name__} cannot resume a roll")
+
     def run(self) -> RollSummary:
         """Run the roll under the rack's lock; the summary says how it ended."""
+        return self._locked(self.execute)
+
+    def run_resumed(self, record: RollRecord, confirm: Confirm) -> RollSummary:
+        """Resume `record` (same kind, rack and route) under the rack's lock."""
+        self.roll_id = self.summary.roll_id = record.roll_id
+        self.summary.started_at = record.started
+        self.note(f"Resuming roll {record.roll_id} after its step '{record.last_step}'.")
+        return self._locked(lambda: self.continue_from(record, confirm))
+
+    def _locked(self, body: Callable[[], Outcome]) -> RollSummary:
         lock = RackLock(self.target.name, self.target.locks_dir)
         try:
             lock.acquire()
         except RefusedError as error:
-            return self._end(Outcome.REFUSED, str(error))
+            # another process holds the roll: its journal record is not ours to finish
+            return self._end(Outcome.REFUSED, str(error), journal=False)
         outcome: Outcome | None = None
         message = ""
         try:
-            outcome = self.execute()
+            outcome = body()
         except (WatchCancelled, Detached) as error:
             message = str(error)
         except RefusedError as error:
@@ -205,7 +222,7 @@ class Roll:
             lock.release()
         return self._end(outcome, message)
 
-    def _end(self, outcome: Outcome | None, message: str) -> RollSummary:
+    def _end(self, outcome: Outcome | None, message: str, *, journal: bool = True) -> RollSummary:
         if message:
             self.summary.messages.append(message)
             bad = outcome is not None and outcome is not Outcome.SUCCEEDED
@@ -213,7 +230,7 @@ class Roll:
         self.summary.outcome = outcome
         if outcome is not None:
             self.summary.finished_at = now_iso()
-            if self.roll_id:
+            if self.roll_id and journal:
                 self.target.journal.finish(
                     self.roll_id,
                     outcome.value,
