@@ -6,6 +6,7 @@ import argparse
 import importlib
 import sys
 from collections.abc import Callable, Sequence
+from typing import Any
 
 from tui import __version__
 from tui.core.errors import EXIT_BAD_INPUT, KeyrollError
@@ -142,8 +143,100 @@ def build_parser() -> argparse.ArgumentParser:
     )
     switch.add_argument("rack", metavar="RACK", help="a rack name, or a unique part of one")
 
+    _roll_commands(commands)
+    history = command(
+        "history",
+        "the rolls keyroll's journal holds: kind, route, start, end, outcome, measured downtime",
+        "tui.commands.history",
+    )
+    history.add_argument("rack", metavar="RACK", nargs="?", help="only this rack's rolls")
+    relink = command(
+        "relink",
+        "give the Console a rack's key after a roll that went around it (--via cloudformation)",
+        "tui.commands.relink",
+    )
+    relink.add_argument("rack", metavar="RACK", help="a Console rack, or a unique part of its name")
+    resume = command(
+        "resume",
+        "finish the rolls a crash (or a roll started without --wait) left unfinished",
+        "tui.commands.resume",
+    )
+    resume.add_argument(
+        "--yes",
+        action="store_true",
+        help="answer yes when a roll asks before going on (a key stored, no update requested)",
+    )
+
     del command  # subcommands are registered as each lands
     return parser
+
+
+def _roll_commands(commands: Any) -> None:
+    """`keyroll roll account-key | rack-key RACK | instance-key RACK`."""
+    roll = commands.add_parser(
+        "roll",
+        help="roll one key: the account key, a rack's API key, or a rack's instance SSH key",
+        description="Roll one key headless: progress lines as they happen, or --json at the end.",
+        epilog=(
+            "Exit status: 0 success (or started, without --wait), 1 the roll failed or rolled "
+            "back, 2 bad input, 3 refused by a pre-flight check or --read-only."
+        ),
+    )
+    _global_options(roll, suppress=True)
+    kinds = roll.add_subparsers(title="what to roll", metavar="KIND")
+    roll.set_defaults(handler=lambda _args: _usage(roll))
+
+    def kind(name: str, help_text: str) -> argparse.ArgumentParser:
+        sub = kinds.add_parser(name, help=help_text, description=help_text)
+        _global_options(sub, suppress=True)
+        sub.set_defaults(handler=_handler("tui.commands.roll"), roll_kind=name)
+        return sub
+
+    account = kind(
+        "account-key",
+        "roll the Convox account API key through the Console and update the CLI's auth entry",
+    )
+    account.add_argument(
+        "--value-from-stdin",
+        action="store_true",
+        help="save a key already rolled in the web Console, read from stdin (checked first)",
+    )
+    rack_key = kind("rack-key", "roll a rack's API key (the stack's Password parameter)")
+    rack_key.add_argument("rack", metavar="RACK", help="a rack name, or a unique part of one")
+    rack_key.add_argument(
+        "--via",
+        choices=("console", "rack", "cloudformation"),
+        help="route: console (default for Console racks), rack (default for direct racks), "
+        "or cloudformation (around a Console or rack API that is down)",
+    )
+    rack_key.add_argument(
+        "--value-from-stdin",
+        action="store_true",
+        help="use your own key, read from stdin: 1-50 characters from A-Z, a-z, 0-9",
+    )
+    rack_key.add_argument(
+        "--relink",
+        action="store_true",
+        help="after a cloudformation-route roll of a Console rack, re-link it in the Console",
+    )
+    instance_key = kind("instance-key", "roll a rack's instance SSH key (the stack's Key)")
+    instance_key.add_argument("rack", metavar="RACK", help="a rack name, or a unique part of one")
+    instance_key.add_argument(
+        "--via",
+        choices=("rack", "cloudformation"),
+        help="route: rack (POST /instances/keyroll, default) or cloudformation (UpdateStack Key)",
+    )
+    instance_key.add_argument(
+        "--force",
+        action="store_true",
+        help="go on although services run fewer than 3 processes (they risk downtime)",
+    )
+    for sub in (rack_key, instance_key):
+        sub.add_argument(
+            "--wait",
+            action="store_true",
+            help="watch the roll to its end (default: return once the update is requested)",
+        )
 
 
 def _usage(parser: argparse.ArgumentParser) -> int:

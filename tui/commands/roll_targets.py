@@ -6,6 +6,8 @@ from tui.commands.switch import match_rack
 from tui.commands.workspace import Workspace
 from tui.core.inventory import Inventory, build_inventory
 from tui.core.journal import Journal
+from tui.core.rolls.account_key import account_target as make_account_target
+from tui.core.rolls.account_key import is_account_name
 from tui.core.rolls.target import RollTarget
 
 
@@ -18,15 +20,30 @@ def inventory_for(workspace: Workspace) -> Inventory:
     return build_inventory(workspace.settings, workspace.keystore, workspace.cli)
 
 
-def target_for(
-    workspace: Workspace, name: str, inventory: Inventory | None = None
-) -> RollTarget:
-    """The roll target for rack `name` (matched as `keyroll switch` matches names)."""
+def target_for(workspace: Workspace, name: str, inventory: Inventory | None = None) -> RollTarget:
+    """The roll target for rack `name` (matched as `keyroll switch` matches names).
+
+    `account@<console host>` (an account-key roll's name in the journal) is the Console.
+    """
     inventory = inventory or inventory_for(workspace)
+    if is_account_name(name):
+        return account_target(workspace, inventory)
     entry = match_rack(inventory.racks, name)
     return RollTarget(
         rack=entry,
         inventory=inventory,
+        keystore=workspace.keystore,
+        journal=journal_for(workspace),
+        settings=workspace.settings,
+        env=workspace.env,
+        locks_dir=workspace.state_dir / "locks",
+    )
+
+
+def account_target(workspace: Workspace, inventory: Inventory | None = None) -> RollTarget:
+    """The roll target of the Console's account key (named `account@<console host>`)."""
+    return make_account_target(
+        inventory or inventory_for(workspace),
         keystore=workspace.keystore,
         journal=journal_for(workspace),
         settings=workspace.settings,

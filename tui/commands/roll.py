@@ -1,0 +1,139 @@
+"""`keyroll roll account-key | rack-key RACK | instance-key RACK`: one roll, headless.
+
+The roll objects of `tui.core.rolls` do the work; this module only chooses the target and
+the route, reads an own key from stdin, prints progress (or one JSON object) and turns the
+outcome into the exit status: 0 success, 1 failed or rolled back, 2 bad input, 3 refused.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from typing import TextIO
+
+from tui.commands.roll_progress import ProgressPrinter, exit_code_for, print_summary
+from tui.commands.roll_targets import account_target, target_for
+from tui.commands.workspace import Workspace, open_workspace
+from tui.core.errors import BadInputError
+from tui.core.keygen import validate_own_key
+from tui.core.rolls.account_key import AccountKeyRoll, check_pasted_key
+from tui.core.rolls.base import Roll
+from tui.core.rolls.events import Outcome
+from tui.core.rolls.rack_key import RackKeyRoll
+from tui.core.rolls.summary import RollSummary, now_iso
+from tui.core.rolls.target import RollOptions, RollTarget
+from tui.core.secret import Secret
+
+ACCOUNT_KEY, RACK_KEY, INSTANCE_KEY = "account-key", "rack-key", "instance-key"
+# Test-only: `off` makes a rack-key roll drop the old key at once, to measure the outage
+# the Convox docs describe. Never set outside the test suite.
+DUAL_KEY_ENV = "KEYROLL_TEST_DUAL_KEY"
+
+
+def read_key(stream: TextIO, kind: str) -> Secret:
+    """One key from `stream` (stdin): a rack key must keep the rack's rules (exit 2 if not)."""
+    text = stream.read()
+    value = text.rstrip("\r\n")
+    if "\n" in value:
+        raise BadInputError(
+            "stdin holds more than one line; give the key alone, on one line, and nothing else."
+        )
+    if kind == ACCOUNT_KEY:
+        if not value.strip() or value != value.strip() or " " in value:
+            raise BadInputError(
+                "The account key read from stdin is empty or holds spaces; paste the key "
+                "exactly as the web Console shows it."
+            )
+        return Secret(value)
+    return validate_own_key(value)
+
+
+def default_route(kind: str, target: RollTarget) -> str:
+    """`console` for a Console rack's API key, `rack` otherwise."""
+    if kind == ACCOUNT_KEY or (kind == RACK_KEY and target.via_console):
+        return "console"
+    return "rack"
+
+
+def options_for(workspace: Workspace, args: argparse.Namespace) -> RollOptions:
+    """The roll's options: the settings' intervals, `--wait`, and the test-only dual-key switch."""
+    return RollOptions.from_settings(
+        workspace.settings,
+        wait=bool(getattr(args, "wait", False)),
+        dual_key=os.environ.get(DUAL_KEY_ENV, "on") != "off",
+    )
+
+
+def read_only_refusal(args: argparse.Namespace, target: RollTarget) -> str | None:
+    """Why the roll may not start in read-only mode, or None."""
+    if getattr(args, "read_only", False):
+        return "keyroll runs read-only (--read-only): it shows everything and rolls nothing."
+    if target.rack.read_only:
+        return (
+            f"{target.name} is marked read_only in keyroll's settings; remove that mark to "
+            "roll its keys."
+        )
+    return None
+
+
+def make_roll(
+    kind: str,
+    target: RollTarget,
+    route: str,
+    args: argparse.Namespace,
+    options: RollOptions,
+    printer: ProgressPrinter,
+    own_key: Secret | None,
+) -> Roll:
+    """The roll object for `kind` on `target` by `route`."""
+    if kind == ACCOUNT_KEY:
+        return AccountKeyRoll(target, route, options=options, emit=printer, pasted=own_key)
+    if kind == RACK_KEY:
+        return RackKeyRoll(
+            target,
+            route,
+            options=options,
+            emit=printer,
+            own_key=own_key,
+            relink=bool(getattr(args, "relink", False)),
+        )
+    from tui.core.rolls.instance_key import InstanceKeyRoll
+
+    return InstanceKeyRoll(
+        target, route, options=options, emit=printer, force=bool(getattr(args, "force", False))
+    )
+
+
+def _refused(kind: str, target: RollTarget, route: str, message: str) -> RollSummary:
+    summary = RollSummary(kind=kind, rack=target.name, via=route, outcome=Outcome.REFUSED)
+    summary.messages.append(message)
+    summary.finished_at = now_iso()
+    return summary
+
+
+def run(args: argparse.Namespace) -> int:
+    """Run one roll to its end (or, without --wait, until its update is requested)."""
+    kind: str = args.roll_kind
+    as_json = bool(getattr(args, "json", False))
+    own_key = read_key(sys.stdin, kind) if getattr(args, "value_from_stdin", False) else None
+    printer = ProgressPrinter(quiet=as_json)
+    with open_workspace(args) as workspace:
+        if kind == ACCOUNT_KEY:
+            target = account_target(workspace)
+        else:
+            target = target_for(workspace, args.rack)
+        route = getattr(args, "via", None) or default_route(kind, target)
+        refusal = read_only_refusal(args, target)
+        if refusal is not None:
+            summary = _refused(kind, target, route, refusal)
+        else:
+            if kind == ACCOUNT_KEY and own_key is not None:
+                url = target.inventory.console_url or ""
+                check_pasted_key(url, own_key, verify=target.verify)  # a wrong key exits 2
+            roll = make_roll(
+                kind, target, route, args, options_for(workspace, args), printer, own_key
+            )
+            summary = roll.run()
+    print_summary(summary, as_json=as_json)
+    return exit_code_for(summary.outcome)

@@ -1,0 +1,175 @@
+"""How a headless roll speaks: progress lines as they happen, a summary line, or one JSON object.
+
+Nothing here ever sees a key: events and summaries hold only fingerprints and sentences.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+import threading
+from datetime import datetime
+from typing import Any, TextIO
+
+from tui.core.errors import EXIT_FAILED, EXIT_OK, EXIT_REFUSED
+from tui.core.rolls.events import (
+    BackoffNotice,
+    Finished,
+    InstanceProgress,
+    Note,
+    Outcome,
+    PhaseChanged,
+    ProbeSeen,
+    RollEvent,
+    ServiceProcesses,
+    StackEventSeen,
+)
+from tui.core.rolls.summary import RollSummary
+
+EXIT_FOR_OUTCOME = {
+    Outcome.SUCCEEDED: EXIT_OK,
+    Outcome.ROLLED_BACK: EXIT_FAILED,
+    Outcome.FAILED: EXIT_FAILED,
+    Outcome.REFUSED: EXIT_REFUSED,
+}
+
+
+def exit_code_for(outcome: Outcome | None) -> int:
+    """0 success (or started without --wait), 1 failed or rolled back, 3 refused."""
+    if outcome is None:
+        return EXIT_OK
+    return EXIT_FOR_OUTCOME[outcome]
+
+
+def _clock(at: datetime | None = None) -> str:
+    moment = at.astimezone() if at is not None else datetime.now().astimezone()
+    return moment.strftime("%H:%M:%S")
+
+
+def event_line(event: RollEvent) -> str | None:
+    """The progress line for one event (None for events that print nothing by themselves)."""
+    if isinstance(event, PhaseChanged):
+        detail = f": {event.detail}" if event.detail else ""
+        return f"{_clock()} step {event.phase.value}{detail}"
+    if isinstance(event, StackEventSeen):
+        reason = f" {event.reason}" if event.reason else ""
+        return f"{_clock(event.timestamp)} {event.logical_id} {event.status}{reason}"
+    if isinstance(event, BackoffNotice):
+        return f"{_clock()} {event.reason}: waiting {event.delay_s:g} s before asking AWS again"
+    if isinstance(event, InstanceProgress):
+        return (
+            f"{_clock()} batch {event.batch} of {event.batches}: "
+            f"{len(event.old_remaining)} old instance(s) left, "
+            f"{len(event.new_in_service)} new in service"
+        )
+    if isinstance(event, Note):
+        prefix = "" if event.level == "info" else f"{event.level}: "
+        return f"{_clock()} {prefix}{event.text}"
+    return None
+
+
+class ProgressPrinter:
+    """The roll's `emit` callback for headless runs: prints lines unless `--json` is on.
+
+    Availability is printed only when it changes (down, then up again), not every probe;
+    a service's running processes only when their number changes.
+    """
+
+    def __init__(self, *, quiet: bool = False, stream: TextIO | None = None) -> None:
+        self.quiet = quiet
+        self.stream = stream or sys.stdout
+        self._up: bool | None = None
+        self._down_since: datetime | None = None
+        self._running: dict[tuple[str, str], int] = {}
+        self._lock = threading.Lock()  # the probe reports from its own thread
+
+    def __call__(self, event: RollEvent) -> None:
+        if self.quiet:
+            return
+        if isinstance(event, ProbeSeen):
+            line = self._availability(event)
+        elif isinstance(event, ServiceProcesses):
+            line = self._processes(event)
+        elif isinstance(event, Finished):
+            line = None
+        else:
+            line = event_line(event)
+        if line is not None:
+            self.write(line)
+
+    def write(self, line: str) -> None:
+        with self._lock:
+            self.stream.write(line + "\n")
+            self.stream.flush()
+
+    def _processes(self, event: ServiceProcesses) -> str | None:
+        service = (event.app, event.service)
+        if self._running.get(service) == event.running:
+            return None
+        self._running[service] = event.running
+        short = "" if event.running >= event.desired else " (below desired)"
+        return (
+            f"{_clock()} {event.app}/{event.service}: {event.running} of {event.desired} "
+            f"process(es) running{short}"
+        )
+
+    def _availability(self, event: ProbeSeen) -> str | None:
+        was, self._up = self._up, event.up
+        if event.up == (was if was is not None else True):
+            return None
+        if not event.up:
+            self._down_since = datetime.now()
+            return f"{_clock()} availability: DOWN ({event.detail or 'no answer'})"
+        since = self._down_since
+        gap = f" after {(datetime.now() - since).total_seconds():.1f} s" if since else ""
+        return f"{_clock()} availability: up again{gap} ({event.latency_s * 1000:.0f} ms)"
+
+
+def _seconds(value: float) -> str:
+    return f"{value:.1f} s"
+
+
+def next_step(summary: RollSummary) -> str:
+    """What the person should do now, in one sentence."""
+    outcome = summary.outcome
+    if outcome is None:
+        return f"run `keyroll resume` to watch it to the end (or `keyroll history {summary.rack}`)."
+    if outcome is Outcome.SUCCEEDED:
+        if summary.warnings:
+            return "read the warning(s) above and act on them."
+        return "nothing; the new key is in use."
+    if outcome is Outcome.ROLLED_BACK:
+        return "the old key stays in use; fix the failure reason(s) above, then roll again."
+    last = summary.messages[-1] if summary.messages else ""
+    return last or "read the message(s) above."
+
+
+def summary_lines(summary: RollSummary) -> list[str]:
+    """The closing lines of a text run: failure reasons, then one summary line."""
+    lines = [f"reason: {reason}" for reason in summary.failure_reasons]
+    outcome = summary.outcome.value if summary.outcome else "started (not waiting)"
+    refused = {True: "; old key refused", False: "; old key STILL ACCEPTED", None: ""}
+    lines.append(
+        f"{outcome}: {summary.kind} roll of {summary.rack} via {summary.via}; "
+        f"downtime {_seconds(summary.downtime_s)} (longest outage "
+        f"{_seconds(summary.longest_outage_s)}, {summary.probes} probes)"
+        f"{refused[summary.old_key_refused]}. Next: {next_step(summary)}"
+    )
+    return lines
+
+
+def print_summary(summary: RollSummary, *, as_json: bool, stream: TextIO | None = None) -> None:
+    """End a roll's output: one JSON object with `--json`, else the summary lines."""
+    out = stream or sys.stdout
+    if as_json:
+        out.write(json.dumps(summary.to_json(), indent=2) + "\n")
+    else:
+        out.write("\n".join(summary_lines(summary)) + "\n")
+    out.flush()
+
+
+def print_json(data: Any, stream: TextIO | None = None) -> None:
+    """One JSON object on stdout, for scripts."""
+    out = stream or sys.stdout
+    out.write(json.dumps(data, indent=2) + "\n")
+    out.flush()
