@@ -213,9 +213,15 @@ class CloudApi:
                 {
                     "ResourceId": rack.asg_name,
                     "ResourceType": "auto-scaling-group",
-                    "Key": "Rack",
-                    "Value": rack.name,
+                    "Key": key,
+                    "Value": value,
                     "PropagateAtLaunch": True,
                 }
+                for key, value in (
+                    ("Rack", rack.name),
+                    ("aws:cloudformation:logical-id", "Instances"),
+                    ("aws:cloudformation:stack-id", rack.stack.stack_id),
+                    ("aws:cloudformation:stack-name", rack.stack.name),
+                )
             ],
         }
