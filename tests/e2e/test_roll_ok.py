@@ -1,0 +1,278 @@
+"""Every roll and route against `keyroll sandbox serve --scenario ok`, through the headless CLI."""
+
+from __future__ import annotations
+
+import secrets
+import string
+
+import httpx
+import pytest
+
+from tests.e2e.conftest import Served, http_status, needs_instance_roll, scenario_fixture
+
+SPEED = 20.0
+served = scenario_fixture("ok", SPEED)
+measured: dict[str, float] = {}
+
+
+def _alnum(n: int) -> str:
+    return "".join(secrets.choice(string.ascii_letters + string.digits) for _ in range(n))
+
+
+def _system(url: str, key: str, rack: str | None = None) -> dict[str, object]:
+    headers = {"Rack": rack} if rack else None
+    with httpx.Client(verify=False, timeout=5) as client:
+        reply = client.get(url + "/system", auth=("convox", key), headers=headers)
+    reply.raise_for_status()
+    data: dict[str, object] = reply.json()
+    return data
+
+
+def _assert_rack_key_rolled(served: Served, rack: str, before: str) -> str:
+    """The keystore, the CLI's auth file and the rack agree on a new key; the old one is dead."""
+    info = served.rack(rack)
+    host, url = info["host"], info["url"]
+    current = served.current_key(host)
+    assert current != before
+    assert served.cli_key(host) == current
+    assert served.keystore.pending(host) is None
+    assert http_status(url, "/auth", current) == 200
+    assert http_status(url, "/auth", before) == 401
+    return current
+
+
+def test_direct_rack_key_roll_with_dual_key_measures_no_downtime(served: Served) -> None:
+    dev = served.rack("dev")
+    before = served.current_key(dev["host"])
+    result = served.keyroll("roll", "rack-key", "dev", "--via", "rack", "--wait", "--json")
+    summary = result.json
+    assert result.code == 0, result
+    assert (summary["kind"], summary["rack"], summary["via"]) == ("rack-key", "dev", "rack")
+    assert summary["outcome"] == "succeeded"
+    assert summary["probes"] > 3
+    assert summary["downtime_s"] == 0.0, summary
+    assert summary["longest_outage_s"] == 0.0
+    assert summary["old_key_refused"] is True
+    assert summary["events"], "the watch reported no event"
+    assert set(summary["events"][0]) == {"time", "logical_id", "status", "reason"}
+    assert summary["roll_id"] and summary["started_at"] and summary["finished_at"]
+    _assert_rack_key_rolled(served, "dev", before)
+    measured["dual_key"] = summary["downtime_s"]
+    print(f"\ndev rack-key roll, dual-key on: downtime {summary['downtime_s']} s")
+
+
+def test_the_same_roll_without_dual_key_measures_the_outage(served: Served) -> None:
+    dev = served.rack("dev")
+    before = served.current_key(dev["host"])
+    result = served.keyroll(
+        "roll", "rack-key", "dev", "--wait", "--json", env={"KEYROLL_TEST_DUAL_KEY": "off"}
+    )
+    summary = result.json
+    assert result.code == 0, result
+    assert summary["outcome"] == "succeeded"
+    assert summary["downtime_s"] > 0.0, summary
+    assert summary["longest_outage_s"] > 0.0
+    _assert_rack_key_rolled(served, "dev", before)
+    measured["no_dual_key"] = summary["downtime_s"]
+    print(
+        f"\ndev rack-key roll, dual-key on: {measured.get('dual_key')} s; dual-key off: "
+        f"{summary['downtime_s']} s at speed {SPEED:g} "
+        f"(= {summary['downtime_s'] * SPEED:.0f} s of simulated time)"
+    )
+
+
+def test_own_key_from_stdin_prints_progress_lines(served: Served) -> None:
+    dev = served.rack("dev")
+    before = served.current_key(dev["host"])
+    own = _alnum(44)
+    served.extra_keys.add(own)
+    result = served.keyroll("roll", "rack-key", "dev", "--value-from-stdin", "--wait", stdin=own)
+    assert result.code == 0, result
+    lines = result.stdout.splitlines()
+    for step in ("planned", "key-stored", "update-requested", "watching", "verifying"):
+        assert any(line.endswith(f"step {step}") for line in lines), result
+    assert any(" dev updating " in line or " UPDATE_IN_PROGRESS" in line for line in lines)
+    assert lines[-1].startswith("succeeded: rack-key roll of dev via rack; downtime 0.0 s")
+    assert _assert_rack_key_rolled(served, "dev", before) == own
+
+
+def test_an_own_key_that_breaks_a_rule_exits_2_and_changes_nothing(served: Served) -> None:
+    dev = served.rack("dev")
+    before = served.current_key(dev["host"])
+    journal = served.home / "state" / "rolls"
+    rolls = len(list(journal.glob("*.json")))
+    bad = "bad key " + _alnum(20)
+    served.extra_keys.add(bad)
+    result = served.keyroll("roll", "rack-key", "dev", "--value-from-stdin", stdin=bad + "\n")
+    assert result.code == 2, result
+    assert "letters A-Z, a-z and digits 0-9" in result.stderr
+    assert result.stderr.count("\n") == 1  # one sentence, no traceback
+    assert served.current_key(dev["host"]) == before == served.cli_key(dev["host"])
+    assert len(list(journal.glob("*.json"))) == rolls
+
+
+def test_console_route_keeps_the_console_linked(served: Served) -> None:
+    console = served.console
+    account = served.current_key(console["host"])
+    result = served.keyroll("roll", "rack-key", "staging", "--wait", "--json")
+    summary = result.json
+    assert result.code == 0, result
+    assert (summary["rack"], summary["via"], summary["outcome"]) == (
+        "acme/staging",
+        "console",
+        "succeeded",
+    )
+    # the Console holds the rack's key: keyroll's account key and the CLI's are untouched
+    assert served.current_key(console["host"]) == account == served.cli_key(console["host"])
+    assert http_status(console["url"], "/system", account, headers={"Rack": "acme/staging"}) == 200
+    staging = served.rack("acme/staging")
+    assert http_status(staging["url"], "/auth", staging["api_key"]) == 401  # rolled
+
+
+@needs_instance_roll
+def test_instance_key_roll_through_the_rack(served: Served) -> None:
+    dev = served.rack("dev")
+    key = served.current_key(dev["host"])
+    old_name = _system(dev["url"], key)["parameters"]["Key"]  # type: ignore[index]
+    result = served.keyroll("roll", "instance-key", "dev", "--force", "--wait", "--json")
+    summary = result.json
+    assert result.code == 0, result
+    assert (summary["kind"], summary["via"], summary["outcome"]) == (
+        "instance-key",
+        "rack",
+        "succeeded",
+    )
+    new_name = _system(dev["url"], key)["parameters"]["Key"]  # type: ignore[index]
+    assert new_name != old_name and str(new_name).startswith("dev-keypair-")
+    assert served.cli_key(dev["host"]) == key  # an instance keyroll leaves API keys alone
+
+
+def test_cloudformation_route_then_relink(served: Served) -> None:
+    if not served.has_aws:
+        pytest.skip("the sandbox's AWS endpoint is not wired into `sandbox serve` yet")
+    console = served.console
+    account = served.current_key(console["host"])
+    production = served.rack("acme/production")
+    result = served.keyroll(
+        "roll", "rack-key", "production", "--via", "cloudformation", "--wait", "--json"
+    )
+    summary = result.json
+    assert result.code == 0, result
+    assert (summary["via"], summary["outcome"]) == ("cloudformation", "succeeded")
+    assert summary["watched_with"] == "cloudformation"
+    assert any("keyroll relink" in w for w in summary["warnings"]), summary
+    new = served.current_key(production["host"])
+    assert http_status(production["url"], "/auth", new) == 200
+    assert http_status(production["url"], "/auth", production["api_key"]) == 401
+    proxied = {"Rack": "acme/production"}
+    assert http_status(console["url"], "/system", account, headers=proxied) == 502
+    relinked = served.keyroll("relink", "production", "--json")
+    assert relinked.code == 0, relinked
+    assert relinked.json["relinked"] is True
+    assert http_status(console["url"], "/system", account, headers=proxied) == 200
+
+
+@needs_instance_roll
+def test_instance_key_roll_through_cloudformation(served: Served) -> None:
+    if not served.has_aws:
+        pytest.skip("the sandbox's AWS endpoint is not wired into `sandbox serve` yet")
+    result = served.keyroll(
+        "roll", "instance-key", "staging", "--via", "cloudformation", "--force", "--wait", "--json"
+    )
+    summary = result.json
+    assert result.code == 0, result
+    assert (summary["via"], summary["outcome"]) == ("cloudformation", "succeeded")
+    names = served.keystore.private_key_names("acme/staging")
+    assert any(name.startswith("staging-keypair-") for name in names), names
+
+
+def test_account_key_roll_rewrites_the_cli(served: Served) -> None:
+    console = served.console
+    before = served.current_key(console["host"])
+    result = served.keyroll("roll", "account-key", "--json")
+    summary = result.json
+    assert result.code == 0, result
+    assert (summary["kind"], summary["via"], summary["outcome"]) == (
+        "account-key",
+        "console",
+        "succeeded",
+    )
+    assert summary["rack"] == f"account@{console['host']}"
+    assert summary["old_key_refused"] is True
+    new = served.current_key(console["host"])
+    assert new != before
+    assert served.cli_key(console["host"]) == new
+    assert served.keystore.pending(console["host"]) is None
+    assert http_status(console["url"], "/auth", new) == 200
+    assert http_status(console["url"], "/auth", before) == 401
+    # the Console still proxies every rack with the new account key
+    assert http_status(console["url"], "/system", new, headers={"Rack": "acme/staging"}) == 200
+
+
+def test_a_key_rolled_in_the_web_ui_is_pasted_and_saved(served: Served) -> None:
+    console = served.console
+    held = served.current_key(console["host"])
+    with httpx.Client(verify=False, timeout=5) as client:  # the web Console's button
+        reply = client.post(console["url"] + "/account/api-key/roll", auth=("convox", held))
+    reply.raise_for_status()
+    rolled = reply.json()["api_key"]
+    served.extra_keys.add(rolled)
+
+    wrong = served.keyroll("roll", "account-key", "--value-from-stdin", stdin=held + "\n")
+    assert wrong.code == 2, wrong
+    assert "refused the pasted key (nothing was saved)" in wrong.stderr
+    assert served.current_key(console["host"]) == held == served.cli_key(console["host"])
+
+    result = served.keyroll("roll", "account-key", "--value-from-stdin", stdin=rolled + "\n")
+    assert result.code == 0, result
+    assert result.stdout.splitlines()[-1].startswith("succeeded: account-key roll")
+    assert served.current_key(console["host"]) == rolled == served.cli_key(console["host"])
+
+
+def test_read_only_refuses_every_roll(served: Served) -> None:
+    dev = served.rack("dev")
+    before = served.current_key(dev["host"])
+    for args in (("rack-key", "dev"), ("instance-key", "dev"), ("account-key",)):
+        result = served.keyroll("roll", *args, "--read-only", "--json")
+        assert result.code == 3, result
+        assert result.json["outcome"] == "refused"
+        assert "read-only" in result.json["messages"][0]
+    assert served.current_key(dev["host"]) == before == served.cli_key(dev["host"])
+
+
+def test_history_lists_every_roll_with_its_measured_downtime(served: Served) -> None:
+    result = served.keyroll("history", "--json")
+    assert result.code == 0, result
+    rolls = result.json["rolls"]
+    kinds = {(r["kind"], r["rack"], r["via"], r["outcome"]) for r in rolls}
+    assert ("rack-key", "dev", "rack", "succeeded") in kinds
+    assert ("rack-key", "acme/staging", "console", "succeeded") in kinds
+    assert ("account-key", f"account@{served.console['host']}", "console", "succeeded") in kinds
+    dev = [r for r in rolls if r["rack"] == "dev" and r["kind"] == "rack-key"]
+    assert sorted(r["downtime_s"] for r in dev)[-1] == measured["no_dual_key"]
+    assert all(r["duration_s"] is not None and r["duration_s"] >= 0 for r in rolls)
+    text = served.keyroll("history", "dev")
+    assert text.code == 0, text
+    header, *rows = text.stdout.splitlines()
+    assert header.split() == [
+        "STARTED",
+        "ENDED",
+        "RACK",
+        "KIND",
+        "VIA",
+        "OUTCOME",
+        "TOOK",
+        "DOWNTIME",
+    ]
+    assert rows and all(" dev " in row for row in rows)
+
+
+def test_without_wait_the_roll_returns_once_the_update_is_requested(served: Served) -> None:
+    result = served.keyroll("roll", "rack-key", "staging", "--json")
+    summary = result.json
+    assert result.code == 0, result
+    assert summary["outcome"] == "unfinished"
+    assert any("keyroll resume" in m for m in summary["messages"])
+    history = served.keyroll("history", "staging", "--json").json["rolls"]
+    assert history[0]["outcome"] == "unfinished"
+    assert history[0]["last_step"] == "watching"
