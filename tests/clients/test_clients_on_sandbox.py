@@ -102,7 +102,8 @@ def test_update_parameters_and_keyroll_start_stack_updates(sandbox: Sandbox) -> 
         assert rack.system().type == "t3.medium"
 
 
-def test_dual_key_follows_a_password_roll(sandbox: Sandbox) -> None:
+def test_dual_key_follows_a_password_roll(make_sandbox: Callable[..., Sandbox]) -> None:
+    sandbox = make_sandbox(speed=20.0)  # slow enough that the first answer precedes the switch
     old = Secret(_rack(sandbox, "dev")["api_key"])
     new = generate_rack_key()
     with direct(sandbox, "dev") as rack:

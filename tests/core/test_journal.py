@@ -73,9 +73,12 @@ def test_update_requested_is_refused_until_the_new_key_is_stored(
 
 
 def test_a_rack_key_roll_without_a_new_key_cannot_request_the_update(journal: Journal) -> None:
-    roll = journal.begin("rack-key", "dev", "console")
+    roll = journal.begin("rack-key", "dev", "rack")
     with pytest.raises(RefusedError):
         journal.step(roll.roll_id, "update-requested")
+    # The Console's brokered roll makes and keeps the key itself: there is none to store.
+    brokered = journal.begin("rack-key", "acme/production", "console")
+    assert journal.step(brokered.roll_id, "update-requested").last_step == "update-requested"
     account = journal.begin("account-key", "console.convox.com", "console")
     assert journal.step(account.roll_id, "update-requested").last_step == "update-requested"
 
