@@ -1,0 +1,109 @@
+"""Shared set-up for the instance keyroll tests: a seeded sandbox workspace, no real AWS."""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tui.clients.aws_session import forget_clients
+from tui.commands.roll_targets import target_for
+from tui.commands.workspace import Workspace
+from tui.core.convox_cli import CONFIG_ENV, CliConfig
+from tui.core.keystore import Keystore
+from tui.core.rolls.events import RollEvent
+from tui.core.rolls.target import RollOptions, RollTarget
+from tui.core.settings import load_settings
+from tui.sandbox.runtime import Sandbox
+from tui.sandbox.write_config import write_config
+
+SPEED = 60.0  # a three-instance keyroll (about 60 simulated seconds) takes about 1 s
+FAST = RollOptions(poll_s=0.1, probe_s=0.1, poll_jitter=0.0, verify_s=5.0)
+AWS_ENV = (
+    "AWS_ACCESS_KEY_ID",
+    "AWS_SECRET_ACCESS_KEY",
+    "AWS_SESSION_TOKEN",
+    "AWS_PROFILE",
+    "AWS_DEFAULT_PROFILE",
+    "AWS_REGION",
+    "AWS_DEFAULT_REGION",
+    "AWS_CONTAINER_CREDENTIALS_RELATIVE_URI",
+    "AWS_CONTAINER_CREDENTIALS_FULL_URI",
+    "AWS_WEB_IDENTITY_TOKEN_FILE",
+    "AWS_ROLE_ARN",
+)
+
+
+@pytest.fixture
+def aws_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Path:
+    """No real AWS settings reach a test, and botocore never asks instance metadata."""
+    for name in AWS_ENV:
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("AWS_EC2_METADATA_DISABLED", "true")
+    monkeypatch.setenv("AWS_CONFIG_FILE", str(tmp_path / "no-aws-config"))
+    monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", str(tmp_path / "no-aws-credentials"))
+    forget_clients()
+    return tmp_path
+
+
+@contextmanager
+def sandbox_workspace(
+    directory: Path, *, scenario: str = "ok", speed: float = SPEED, seed: int = 7
+) -> Iterator[Workspace]:
+    """A started sandbox and a workspace (keyroll home, CLI dir) for it under `directory`."""
+    with Sandbox(scenario=scenario, speed=speed, seed=seed) as sandbox:
+        home, cli_dir = write_config(sandbox.info(), directory)
+        yield Workspace(
+            settings=load_settings(home / "config" / "config.toml"),
+            keystore=Keystore(home / "data" / "keystore.json"),
+            state_dir=home / "state",
+            cli=CliConfig(cli_dir),
+            env={CONFIG_ENV: str(cli_dir)},
+            sandbox=sandbox,
+        )
+
+
+def target(workspace: Workspace, name: str) -> RollTarget:
+    return target_for(workspace, name)
+
+
+def aws_wired(workspace: Workspace) -> bool:
+    """Whether the sandbox serves its AWS endpoint (watches then read CloudFormation events)."""
+    return bool(workspace.sandbox is not None and workspace.sandbox.aws)
+
+
+def scale_services(sandbox: Sandbox, stack: str, count: int) -> None:
+    """Give every service of a sandbox rack `count` running processes, spread over instances."""
+    world = sandbox.world
+    with world.locked():
+        rack = world.rack(stack)
+        hosts = [i.instance_id for i in rack.live_instances()]
+        for app in rack.apps:
+            for service in app.services:
+                service.count = count
+                mine = [
+                    p for p in rack.processes if p.app == app.name and p.service == service.name
+                ]
+                for n in range(len(mine), count):
+                    rack.processes.append(
+                        dataclasses.replace(
+                            mine[0], task_id=world.ids.task_id(), instance_id=hosts[n % len(hosts)]
+                        )
+                    )
+
+
+class Recorder:
+    """Collects a roll's events; `of(kind)` lists those of one type."""
+
+    def __init__(self) -> None:
+        self.events: list[RollEvent] = []
+
+    def __call__(self, event: RollEvent) -> None:
+        self.events.append(event)
+
+    def of(self, kind: type[Any]) -> list[Any]:
+        return [e for e in self.events if isinstance(e, kind)]
