@@ -5,11 +5,11 @@ from __future__ import annotations
 import argparse
 import json
 
-from tui.commands.workspace import open_workspace
+from tui.commands.workspace import Workspace, open_workspace
 from tui.core.convox_cli import SwitchTarget, switch
 from tui.core.current_rack import set_current_rack
 from tui.core.errors import EXIT_OK, BadInputError
-from tui.core.inventory import VIA_CONSOLE, RackEntry, build_inventory, rack_keys
+from tui.core.inventory import VIA_CONSOLE, Inventory, RackEntry, build_inventory, rack_keys
 
 
 def match_rack(racks: list[RackEntry], name: str) -> RackEntry:
@@ -33,21 +33,29 @@ def match_rack(racks: list[RackEntry], name: str) -> RackEntry:
     return matches[0]
 
 
+def switch_to(workspace: Workspace, inventory: Inventory, rack: RackEntry) -> list[str]:
+    """Make `rack` keyroll's current rack and, unless turned off, the Convox CLI's.
+
+    Returns the Convox CLI files written (none when `write_convox_cli` is off).
+    """
+    set_current_rack(rack.name, workspace.state_dir)
+    if not workspace.settings.write_convox_cli:
+        return []
+    if rack.via == VIA_CONSOLE:
+        target = SwitchTarget(rack.name, console_host=rack.host)
+    else:
+        keys = rack_keys(inventory, rack)
+        key = workspace.keystore.current(rack.host or "") or (keys[0] if keys else None)
+        target = SwitchTarget(rack.name, rack_host=rack.host, key=key)
+    return switch(workspace.cli, target, env=workspace.env)
+
+
 def run(args: argparse.Namespace) -> int:
     """Switch to `args.rack` and print what was written."""
     with open_workspace(args) as workspace:
         inventory = build_inventory(workspace.settings, workspace.keystore, workspace.cli)
         rack = match_rack(inventory.racks, args.rack)
-        set_current_rack(rack.name, workspace.state_dir)
-        written: list[str] = []
-        if workspace.settings.write_convox_cli:
-            if rack.via == VIA_CONSOLE:
-                target = SwitchTarget(rack.name, console_host=rack.host)
-            else:
-                keys = rack_keys(inventory, rack)
-                key = workspace.keystore.current(rack.host or "") or (keys[0] if keys else None)
-                target = SwitchTarget(rack.name, rack_host=rack.host, key=key)
-            written = switch(workspace.cli, target, env=workspace.env)
+        written = switch_to(workspace, inventory, rack)
         cli_dir = str(workspace.cli.path)
     if getattr(args, "json", False):
         print(

@@ -18,6 +18,7 @@ from typing import Any
 
 from tui.core import paths
 from tui.core.convox_cli import CONFIG_ENV, CliConfig, primary_dir
+from tui.core.errors import KeyrollError
 from tui.core.keystore import Keystore
 from tui.core.settings import Settings, load_settings
 
@@ -52,13 +53,19 @@ def _real(env: Mapping[str, str]) -> Workspace:
 @contextmanager
 def _sandbox(args: argparse.Namespace) -> Iterator[Workspace]:
     from tui.sandbox.runtime import Sandbox
+
+    sandbox = Sandbox(scenario=getattr(args, "scenario", "ok"), speed=getattr(args, "speed", 1.0))
+    with sandbox_workspace(sandbox) as workspace:
+        yield workspace
+
+
+@contextmanager
+def sandbox_workspace(sandbox: Any) -> Iterator[Workspace]:
+    """Start `sandbox` (a `tui.sandbox.runtime.Sandbox`) and yield a throwaway workspace on it."""
     from tui.sandbox.write_config import write_config
 
     with ExitStack() as stack:
         temp = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="keyroll-sandbox-")))
-        sandbox = Sandbox(
-            scenario=getattr(args, "scenario", "ok"), speed=getattr(args, "speed", 1.0)
-        )
         stack.enter_context(sandbox)
         home, cli_dir = write_config(sandbox.info(), temp)
         # The sandbox's own env: CONVOX_* of the user's shell must not leak into it.
@@ -82,3 +89,23 @@ def open_workspace(args: argparse.Namespace) -> Iterator[Workspace]:
             yield workspace
     else:
         yield _real(os.environ)
+
+
+def starts_on_sandbox(env: Mapping[str, str] | None = None) -> bool:
+    """Whether the dashboard should start on the sandbox: nothing to show from the user's files.
+
+    True when no Convox CLI config dir exists and keyroll's settings name no racks and its
+    keystore holds no keys. A settings or keystore file that cannot be read is not "nothing":
+    the dashboard then opens the user's files and shows the error.
+    """
+    from tui.core.convox_cli import find_dirs
+
+    env = os.environ if env is None else env
+    if find_dirs(env):
+        return False
+    try:
+        settings = load_settings(paths.settings_file())
+        keystore_hosts = Keystore(paths.keystore_file()).hosts()
+    except KeyrollError:
+        return False
+    return not settings.racks and not keystore_hosts

@@ -74,6 +74,7 @@ class RackStatus:
     error: str | None = None
     version: str = ""
     region: str = ""
+    count: int = 0  # instances (`InstanceCount`), 0 when unknown
 
 
 @dataclass
@@ -249,7 +250,7 @@ def _status(inv: Inventory, rack: RackEntry, verify: bool, timeout: float) -> Ra
             f"The status check of {rack.name} failed unexpectedly "
             f"({error.__class__.__name__}); try again.",
         )
-    return RackStatus(rack.name, system.status, None, system.version, system.region)
+    return RackStatus(rack.name, system.status, None, system.version, system.region, system.count)
 
 
 def fetch_statuses(
