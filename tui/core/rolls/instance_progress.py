@@ -20,13 +20,13 @@ ROLLING_UPDATE = re.compile(
     r"of (?P<size>\d+)"
 )
 NEW_INSTANCES = re.compile(r"New instance\(s\) added to autoscaling group")
-SIGNAL = re.compile(r"Received SUCCESS signal with UniqueId (?P<id>i-[0-9a-f]+)")
+SIGNAL = re.compile(r"Received SUCCESS signal with UniqueId (?P<id>i-[0-9a-z]+)")
 TERMINATING = re.compile(r"Terminating instance\(s\) \[(?P<ids>[^\]]*)\]; replacing with")
 TERMINATED = re.compile(
     r"Successfully terminated instance\(s\) \[(?P<ids>[^\]]*)\] \(Progress (?P<pct>\d+)%\)"
 )
 SIGNAL_FAILURE = re.compile(r"Failed to receive \d+ resource signal\(s\)")
-INSTANCE_ID = re.compile(r"i-[0-9a-f]+")
+INSTANCE_ID = re.compile(r"i-[0-9a-z]+")
 
 
 def _ids(text: str) -> list[str]:
