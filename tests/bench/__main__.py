@@ -1,0 +1,36 @@
+"""`python -m tests.bench [--quick]`: every benchmark, one `name value target` line each.
+
+Figures are ratios (or counts) measured side by side in one run, so they hold on a noisy
+machine; nothing here asserts a wall-clock time.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import os
+import sys
+import time
+
+BENCHMARKS = ["fleet_refresh", "detect_lag"]
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m tests.bench")
+    parser.add_argument("--quick", action="store_true", help="fewer rounds (under 3 minutes)")
+    parser.add_argument("only", nargs="*", help="run only these benchmarks")
+    args = parser.parse_args(argv)
+    os.environ.setdefault("AWS_EC2_METADATA_DISABLED", "true")
+    missed = 0
+    began = time.perf_counter()
+    for name in args.only or BENCHMARKS:
+        module = importlib.import_module(f"tests.bench.{name}")
+        for figure in module.run(args.quick):
+            print(figure.line(), flush=True)
+            missed += not figure.meets
+    print(f"# {time.perf_counter() - began:.0f} s in all", flush=True)
+    return 1 if missed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
