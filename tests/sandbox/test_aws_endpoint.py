@@ -15,7 +15,7 @@ import botocore.session
 import pytest
 from botocore import UNSIGNED
 from botocore.config import Config
-from botocore.exceptions import ClientError
+from botocore.exceptions import ClientError, ConnectionClosedError, EndpointConnectionError
 from botocore.serialize import create_serializer
 
 from tests.sandbox.test_aws_keyroll import STACK, AwsWorld, isolate_aws, start_aws_world
@@ -363,6 +363,18 @@ def test_the_endpoint_starts_stops_and_hands_out_its_credentials(tmp_path: Path)
         assert stat.S_IMODE(path.stat().st_mode) == 0o600
         text = path.read_text()
         assert "[sandbox]" in text and info["secret_access_key"] in text
+        cfn = boto3.client(
+            "cloudformation",
+            endpoint_url=endpoint.url,
+            region_name=endpoint.region,
+            aws_access_key_id=endpoint.access_key_id,
+            aws_secret_access_key=endpoint.secret_access_key.reveal(),
+            config=NO_RETRIES,
+        )
+        assert cfn.describe_stacks(StackName=STACK)["Stacks"]  # opens a keep-alive connection
+    # A stopped endpoint answers nothing, not even on a connection boto3 kept open.
+    with pytest.raises((EndpointConnectionError, ConnectionClosedError)):
+        cfn.describe_stacks(StackName=STACK)
     with socket.socket() as probe:  # the port is free again
         assert probe.connect_ex(("127.0.0.1", port)) != 0
     assert AwsEndpoint(world).access_key_id != endpoint.access_key_id  # random per start

@@ -10,8 +10,10 @@ access key of its own, random per start; a request signed with another key id is
 from __future__ import annotations
 
 import configparser
+import contextlib
 import io
 import secrets
+import socket
 import string
 import threading
 import uuid
@@ -155,6 +157,7 @@ class AwsEndpoint:
             return
         server.shutdown()
         server.server_close()
+        server.close_connections()
         if self._thread is not None:
             self._thread.join(timeout=5)
             self._thread = None
@@ -326,6 +329,19 @@ class _Server(ThreadingHTTPServer):
     allow_reuse_address = True
     endpoint: AwsEndpoint
 
+    def __init__(self, address: tuple[str, int], handler: type[_Handler]) -> None:
+        super().__init__(address, handler)
+        self.connections: set[socket.socket] = set()
+        self.connections_lock = threading.Lock()
+
+    def close_connections(self) -> None:
+        """Hang up every open keep-alive connection, so a stopped endpoint answers nothing."""
+        with self.connections_lock:
+            for connection in self.connections:
+                with contextlib.suppress(OSError):
+                    connection.shutdown(socket.SHUT_RDWR)
+            self.connections.clear()
+
 
 class _Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
@@ -334,6 +350,17 @@ class _Handler(BaseHTTPRequestHandler):
 
     def log_message(self, format: str, *args: Any) -> None:
         """Quiet: the sandbox must not scribble over the dashboard's terminal."""
+
+    def setup(self) -> None:
+        super().setup()
+        with self.server.connections_lock:
+            self.server.connections.add(self.connection)
+
+    def finish(self) -> None:
+        with self.server.connections_lock:
+            self.server.connections.discard(self.connection)
+        with contextlib.suppress(OSError):
+            super().finish()
 
     def _serve(self) -> None:
         length = int(self.headers.get("Content-Length") or 0)
