@@ -188,3 +188,48 @@ def test_without_aws_access_the_route_is_refused_in_one_sentence(
     message = summary.messages[-1]
     assert message.startswith("The cloudformation route needs AWS access to stack")
     assert message.endswith(".") and "Traceback" not in message
+
+
+class Stopped(BaseException):
+    """Stands in for the process dying right after a journal step."""
+
+
+@pytest.mark.parametrize("answer", [True, False])
+def test_resume_after_key_stored_asks_before_requesting_the_update(
+    tmp_path: Path, moto_rack: tuple[str, aws.AwsTarget], answer: bool
+) -> None:
+    name, aws_target = moto_rack
+    target = _target(tmp_path, name, aws_target)
+
+    def stop(event: RollEvent) -> None:
+        if isinstance(event, PhaseChanged) and event.phase is Phase.KEY_STORED:
+            raise Stopped
+
+    first = InstanceKeyRoll(target, "cloudformation", force=True, options=FAST, emit=stop)
+    with pytest.raises(Stopped):
+        first.run()
+    (record,) = target.journal.unfinished()
+    new = first.new_key_name
+    assert record.last_step == "key-stored" and target.keystore.private_key(name, new)
+    asked: list[str] = []
+
+    def confirm(question: str) -> bool:
+        asked.append(question)
+        return answer
+
+    options = dataclasses.replace(FAST, verify_s=0.3)
+    resumed = InstanceKeyRoll(target, "cloudformation", options=options)
+    summary = resumed.run_resumed(record, confirm)
+
+    assert len(asked) == 1 and new in asked[0] and "Request it now?" in asked[0]
+    key_now = aws.describe_stack(aws_target, name).parameters["Key"]
+    if answer:
+        assert key_now == new
+        assert summary.outcome is Outcome.FAILED  # moto replaces no instance (see above)
+        assert "still run" in summary.messages[-1]
+    else:
+        assert key_now == f"{name}-keypair-1000"
+        assert summary.outcome is Outcome.FAILED and "Abandoned" in summary.messages[-1]
+    held = target.keystore.private_key(name, new)  # no key is ever lost
+    assert held is not None and held.fingerprint() == record.new_key
+    assert target.journal.get(record.roll_id).outcome == "failed"
