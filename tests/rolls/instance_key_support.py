@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -18,6 +18,7 @@ from tui.core.keystore import Keystore
 from tui.core.rolls.events import RollEvent
 from tui.core.rolls.target import RollOptions, RollTarget
 from tui.core.settings import load_settings
+from tui.sandbox.aws_server import AwsEndpoint
 from tui.sandbox.runtime import Sandbox
 from tui.sandbox.write_config import write_config
 
@@ -52,10 +53,23 @@ def aws_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Path:
 
 @contextmanager
 def sandbox_workspace(
-    directory: Path, *, scenario: str = "ok", speed: float = SPEED, seed: int = 7
+    directory: Path,
+    *,
+    scenario: str = "ok",
+    speed: float = SPEED,
+    seed: int = 7,
+    aws: bool = False,
 ) -> Iterator[Workspace]:
-    """A started sandbox and a workspace (keyroll home, CLI dir) for it under `directory`."""
-    with Sandbox(scenario=scenario, speed=speed, seed=seed) as sandbox:
+    """A started sandbox and a workspace (keyroll home, CLI dir) for it under `directory`.
+
+    With `aws`, keyroll's settings point at the sandbox's AWS endpoint (started here if the
+    runtime does not start it); without, they have no AWS and watches use the rack's status.
+    """
+    with Sandbox(scenario=scenario, speed=speed, seed=seed) as sandbox, ExitStack() as stack:
+        if aws and not sandbox.aws:
+            sandbox.aws = stack.enter_context(AwsEndpoint(sandbox.world)).info()
+        elif not aws:
+            sandbox.aws = None
         home, cli_dir = write_config(sandbox.info(), directory)
         yield Workspace(
             settings=load_settings(home / "config" / "config.toml"),
@@ -72,8 +86,14 @@ def target(workspace: Workspace, name: str) -> RollTarget:
 
 
 def aws_wired(workspace: Workspace) -> bool:
-    """Whether the sandbox serves its AWS endpoint (watches then read CloudFormation events)."""
-    return bool(workspace.sandbox is not None and workspace.sandbox.aws)
+    """Whether keyroll's settings reach the sandbox's AWS endpoint (watches read events)."""
+    return bool(workspace.settings.aws.endpoint_url)
+
+
+@pytest.fixture(params=[False, True], ids=["rack-status", "cloudformation-events"])
+def with_aws(request: pytest.FixtureRequest) -> bool:
+    """Run a test once without AWS access and once with the sandbox's AWS endpoint."""
+    return bool(request.param)
 
 
 def scale_services(sandbox: Sandbox, stack: str, count: int) -> None:

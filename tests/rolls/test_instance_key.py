@@ -19,6 +19,7 @@ from tests.rolls.instance_key_support import (
     sandbox_workspace,
     scale_services,
     target,
+    with_aws,
 )
 from tui.commands.roll_targets import journal_for
 from tui.core.errors import BadInputError
@@ -33,7 +34,7 @@ from tui.core.rolls.instance_key import SSH_KEY_MISMATCH, InstanceKeyRoll
 from tui.core.rolls.summary import RollSummary
 from tui.sandbox.runtime import Sandbox
 
-__all__ = ["aws_env"]  # the fixture, used by name below
+__all__ = ["aws_env", "with_aws"]  # fixtures, used by name
 pytestmark = pytest.mark.usefixtures("aws_env")
 
 
@@ -52,8 +53,8 @@ def _no_secret_in(summary: RollSummary, sandbox: Sandbox) -> None:
     assert sandbox.info()["console"]["api_key"] not in text
 
 
-def test_staging_with_safe_services_rolls_without_force(tmp_path: Path) -> None:
-    with sandbox_workspace(tmp_path) as ws:
+def test_staging_with_safe_services_rolls_without_force(tmp_path: Path, with_aws: bool) -> None:
+    with sandbox_workspace(tmp_path, aws=with_aws) as ws:
         sandbox = ws.sandbox
         scale_services(sandbox, "staging", 3)
         old_key, old_ids = _world_state(sandbox, "staging")
@@ -63,6 +64,7 @@ def test_staging_with_safe_services_rolls_without_force(tmp_path: Path) -> None:
 
         assert summary.outcome is Outcome.SUCCEEDED, summary.messages
         new_key, new_ids = _world_state(sandbox, "staging")
+        assert (summary.watched_with == "cloudformation") is with_aws
         assert new_key != old_key and new_key.startswith("staging-keypair-")
         assert len(new_ids) == len(old_ids) == 2 and not set(new_ids) & set(old_ids)
         # the rack route: the rack saved the new pair's private key as its instance key
@@ -94,8 +96,10 @@ def test_staging_with_safe_services_rolls_without_force(tmp_path: Path) -> None:
         _no_secret_in(summary, sandbox)
 
 
-def test_production_forced_lists_the_risks_and_replaces_every_instance(tmp_path: Path) -> None:
-    with sandbox_workspace(tmp_path) as ws:
+def test_production_forced_lists_the_risks_and_replaces_every_instance(
+    tmp_path: Path, with_aws: bool
+) -> None:
+    with sandbox_workspace(tmp_path, aws=with_aws) as ws:
         sandbox = ws.sandbox
         old_key, old_ids = _world_state(sandbox, "production")
         seen = Recorder()
@@ -124,8 +128,10 @@ def test_production_forced_lists_the_risks_and_replaces_every_instance(tmp_path:
         _no_secret_in(summary, sandbox)
 
 
-def test_production_without_force_is_refused_naming_each_risky_service(tmp_path: Path) -> None:
-    with sandbox_workspace(tmp_path) as ws:
+def test_production_without_force_is_refused_naming_each_risky_service(
+    tmp_path: Path, with_aws: bool
+) -> None:
+    with sandbox_workspace(tmp_path, aws=with_aws) as ws:
         sandbox = ws.sandbox
         before = _world_state(sandbox, "production")
         pairs_before = set(sandbox.world.key_pairs)
@@ -141,8 +147,8 @@ def test_production_without_force_is_refused_naming_each_risky_service(tmp_path:
         assert journal_for(ws).records() == []  # refused before anything was planned
 
 
-def test_refused_while_the_stack_is_updating(tmp_path: Path) -> None:
-    with sandbox_workspace(tmp_path) as ws:
+def test_refused_while_the_stack_is_updating(tmp_path: Path, with_aws: bool) -> None:
+    with sandbox_workspace(tmp_path, aws=with_aws) as ws:
         sandbox = ws.sandbox
         scale_services(sandbox, "staging", 3)
         sandbox.world.update_rack_parameters("staging", {"InstanceType": "t3.medium"})
@@ -160,8 +166,10 @@ def test_refused_while_the_stack_is_updating(tmp_path: Path) -> None:
         assert journal_for(ws).records() == []
 
 
-def test_rollback_reports_the_ssh_key_mismatch_with_reasons_and_a_retry(tmp_path: Path) -> None:
-    with sandbox_workspace(tmp_path, scenario="rollback") as ws:
+def test_rollback_reports_the_ssh_key_mismatch_with_reasons_and_a_retry(
+    tmp_path: Path, with_aws: bool
+) -> None:
+    with sandbox_workspace(tmp_path, scenario="rollback", aws=with_aws) as ws:
         sandbox = ws.sandbox
         old_key, _ = _world_state(sandbox, "production")
 
@@ -170,6 +178,7 @@ def test_rollback_reports_the_ssh_key_mismatch_with_reasons_and_a_retry(tmp_path
         ).run()
 
         assert summary.outcome is Outcome.ROLLED_BACK
+        assert (summary.watched_with == "cloudformation") is with_aws
         assert SSH_KEY_MISMATCH in summary.messages
         assert any("keyroll roll instance-key acme/production" in m for m in summary.messages)
         if summary.watched_with == "cloudformation":
@@ -190,11 +199,8 @@ def test_rollback_reports_the_ssh_key_mismatch_with_reasons_and_a_retry(tmp_path
 def test_cloudformation_route_on_the_sandbox_stores_the_private_key_first(
     tmp_path: Path,
 ) -> None:
-    with sandbox_workspace(tmp_path) as ws:
-        if not aws_wired(ws):
-            pytest.skip(
-                "the sandbox does not serve its AWS endpoint yet (see test_instance_key_moto)"
-            )
+    with sandbox_workspace(tmp_path, aws=True) as ws:
+        assert aws_wired(ws)
         sandbox = ws.sandbox
         roll_target = target(ws, "acme/production")
         keystore_file = roll_target.keystore.path

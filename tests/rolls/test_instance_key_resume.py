@@ -18,6 +18,7 @@ from tests.rolls.instance_key_support import (
     sandbox_workspace,
     scale_services,
     target,
+    with_aws,
 )
 from tui.commands.roll_targets import journal_for
 from tui.commands.workspace import Workspace
@@ -27,7 +28,7 @@ from tui.core.rolls.instance_key import SSH_KEY_MISMATCH, InstanceKeyRoll
 from tui.core.rolls.summary import RollSummary
 from tui.sandbox.runtime import Sandbox
 
-__all__ = ["aws_env"]
+__all__ = ["aws_env", "with_aws"]
 pytestmark = pytest.mark.usefixtures("aws_env")
 
 
@@ -81,8 +82,8 @@ def _resume(ws: Workspace, record: RollRecord, answer: bool) -> tuple[RollSummar
     return roll.run_resumed(record, confirm), asked
 
 
-def test_stopped_before_the_request_asks_and_then_rolls(tmp_path: Path) -> None:
-    with sandbox_workspace(tmp_path) as ws:
+def test_stopped_before_the_request_asks_and_then_rolls(tmp_path: Path, with_aws: bool) -> None:
+    with sandbox_workspace(tmp_path, aws=with_aws) as ws:
         scale_services(ws.sandbox, "staging", 3)
         old = _key(ws.sandbox)
         record = _stopped_roll(ws, "update-requested")
@@ -96,8 +97,10 @@ def test_stopped_before_the_request_asks_and_then_rolls(tmp_path: Path) -> None:
         assert journal_for(ws).get(record.roll_id).outcome == "succeeded"
 
 
-def test_stopped_before_the_request_and_declined_changes_nothing(tmp_path: Path) -> None:
-    with sandbox_workspace(tmp_path) as ws:
+def test_stopped_before_the_request_and_declined_changes_nothing(
+    tmp_path: Path, with_aws: bool
+) -> None:
+    with sandbox_workspace(tmp_path, aws=with_aws) as ws:
         old = _key(ws.sandbox)
         record = _stopped_roll(ws, "update-requested")
 
@@ -109,8 +112,10 @@ def test_stopped_before_the_request_and_declined_changes_nothing(tmp_path: Path)
         assert journal_for(ws).unfinished() == []
 
 
-def test_stopped_while_watching_watches_the_update_to_its_end(tmp_path: Path) -> None:
-    with sandbox_workspace(tmp_path, speed=30.0) as ws:
+def test_stopped_while_watching_watches_the_update_to_its_end(
+    tmp_path: Path, with_aws: bool
+) -> None:
+    with sandbox_workspace(tmp_path, speed=30.0, aws=with_aws) as ws:
         old = _key(ws.sandbox)
         record = _stopped_roll(ws, "watching")
 
@@ -123,8 +128,10 @@ def test_stopped_while_watching_watches_the_update_to_its_end(tmp_path: Path) ->
         assert journal_for(ws).get(record.roll_id).outcome == "succeeded"
 
 
-def test_stopped_while_watching_and_resumed_after_the_end_verifies(tmp_path: Path) -> None:
-    with sandbox_workspace(tmp_path) as ws:
+def test_stopped_while_watching_and_resumed_after_the_end_verifies(
+    tmp_path: Path, with_aws: bool
+) -> None:
+    with sandbox_workspace(tmp_path, aws=with_aws) as ws:
         record = _stopped_roll(ws, "watching")
         _wait_until_rested(ws.sandbox)
 
@@ -136,8 +143,8 @@ def test_stopped_while_watching_and_resumed_after_the_end_verifies(tmp_path: Pat
         assert summary.events == []  # judged from the resting stack, nothing to watch
 
 
-def test_a_rollback_found_on_resume_is_the_ssh_key_mismatch(tmp_path: Path) -> None:
-    with sandbox_workspace(tmp_path, scenario="rollback") as ws:
+def test_a_rollback_found_on_resume_is_the_ssh_key_mismatch(tmp_path: Path, with_aws: bool) -> None:
+    with sandbox_workspace(tmp_path, scenario="rollback", aws=with_aws) as ws:
         old = _key(ws.sandbox, "production")
         record = _stopped_roll(ws, "watching", rack="acme/production")
         _wait_until_rested(ws.sandbox, "production")

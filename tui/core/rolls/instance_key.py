@@ -311,7 +311,7 @@ class InstanceKeyRoll(Roll):
             return self._verify(client)
         reasons = self.summary.failure_reasons
         if reasons:
-            self.note(f"CloudFormation's reasons: {'; '.join(reasons)}.")
+            self.note(f"CloudFormation's reasons: {'; '.join(r.rstrip('.') for r in reasons)}.")
         elif self.summary.watched_with != MODE_CLOUDFORMATION:
             self.note("The failed resources' reasons need AWS access (CloudFormation events).")
         status = self.summary.final_stack_status or outcome.value
