@@ -25,7 +25,9 @@ def test_serve_prints_json_and_stops_on_sigint() -> None:
         assert process.stdout is not None
         info = json.loads(process.stdout.readline())
         assert set(info) == {"console", "racks", "scenario", "speed", "aws"}
-        assert (info["scenario"], info["speed"], info["aws"]) == ("slow", 50.0, None)
+        assert (info["scenario"], info["speed"]) == ("slow", 50.0)
+        assert set(info["aws"]) == {"endpoint_url", "region", "access_key_id", "secret_access_key"}
+        assert info["aws"]["endpoint_url"].startswith("http://127.0.0.1:")
         assert set(info["console"]) == {"url", "host", "account", "api_key"}
         names = [(r["name"], r["organization"], r["via_console"]) for r in info["racks"]]
         assert names == [

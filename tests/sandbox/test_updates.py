@@ -125,8 +125,11 @@ def test_password_roll_old_key_works_until_the_api_service_is_replaced(
     olds = [o for o, _, _ in timeline]
     assert olds[0] == 200 and 401 in olds
     assert olds == sorted(olds)  # accepted, then refused: never back
-    for old_status, new_status, _service in timeline:
-        assert {old_status, new_status} == {200, 401}  # exactly one key works at any time
+    # Exactly one key works at any moment; the two requests of one sample may straddle the
+    # switch (old accepted, then new accepted), which can happen once at most.
+    straddles = [(o, n) for o, n, _ in timeline if (o, n) == (200, 200)]
+    assert len(straddles) <= 1
+    assert all((o, n) in {(200, 401), (401, 200), (200, 200)} for o, n, _ in timeline)
     assert any(o == 200 and s == "UPDATE_IN_PROGRESS" for o, _, s in timeline)
     evts = _update_events(sandbox, before)
     assert _root(evts) == ROOT_OK

@@ -14,6 +14,7 @@ from pathlib import Path
 from types import TracebackType
 from typing import Any
 
+from tui.sandbox.aws_server import AwsEndpoint
 from tui.sandbox.certificate import Certificate, make_certificate
 from tui.sandbox.console_api import ConsoleApi
 from tui.sandbox.default_world import build_default_world
@@ -59,7 +60,10 @@ class Sandbox:
         self.console_api = ConsoleApi(self.world, {}, down=scenario == "console-down")
         self.console_server: TlsServer | None = None
         self.rack_servers: dict[str, TlsServer] = {}
-        self.aws: dict[str, Any] | None = None  # filled by the AWS endpoint when it runs
+        self.aws_endpoint = AwsEndpoint(
+            self.world, scenario=scenario, seed=seed, port=self.aws_port
+        )
+        self.aws: dict[str, Any] | None = None  # the endpoint's info() once it runs
         self.certificate: Certificate | None = None
         self._directory: Path | None = None
 
@@ -85,6 +89,8 @@ class Sandbox:
             }
             for server in [self.console_server, *self.rack_servers.values()]:
                 server.start()
+            self.aws_endpoint.start()
+            self.aws = self.aws_endpoint.info()
         except BaseException:
             self.stop()
             raise
@@ -92,6 +98,8 @@ class Sandbox:
 
     def stop(self) -> None:
         """Stop every server and remove the certificate files."""
+        self.aws_endpoint.stop()
+        self.aws = None
         for server in [self.console_server, *self.rack_servers.values()]:
             if server is not None:
                 server.stop()
