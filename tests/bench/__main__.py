@@ -12,7 +12,7 @@ import os
 import sys
 import time
 
-BENCHMARKS = ["fleet_refresh", "detect_lag"]
+BENCHMARKS = ["pages_per_poll", "fleet_refresh", "detect_lag"]
 
 
 def main(argv: list[str] | None = None) -> int:
