@@ -1,0 +1,138 @@
+"""Shared fixtures of the dashboard's Pilot and snapshot tests: the real app on a real sandbox.
+
+`make_app` builds `KeyrollApp` on an in-process sandbox (seeded, fast clock) with fast poll
+and probe settings; AWS's credential chain points at empty files so nothing reaches real AWS.
+The other dashboard engineer may add fixtures at the end of this file.
+"""
+
+from __future__ import annotations
+
+import argparse
+import time
+from collections.abc import Awaitable, Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import replace
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tui.app import KeyrollApp
+from tui.commands.workspace import Workspace, sandbox_workspace
+from tui.core.secret import Secret
+from tui.sandbox.runtime import Sandbox
+
+FAST = 200.0  # sandbox clock speed: a minute-long roll takes 0.3 s
+SEED = 7
+SIZE = (120, 40)
+FIXED_ACCOUNT_KEY = "AccountKeyForSnapshots0123456789abcdXY42"  # its hint shows only "XY42"
+FAST_SETTINGS = {"poll_active_s": 0.2, "poll_idle_s": 1.0, "probe_interval_s": 0.1}
+
+
+@pytest.fixture(autouse=True)
+def _isolated(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """No real AWS, no real keyroll home, no real Convox CLI config."""
+    aws = tmp_path / "aws"
+    aws.mkdir()
+    (aws / "credentials").write_text("")
+    (aws / "config").write_text("")
+    monkeypatch.setenv("AWS_EC2_METADATA_DISABLED", "true")
+    monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", str(aws / "credentials"))
+    monkeypatch.setenv("AWS_CONFIG_FILE", str(aws / "config"))
+    for name in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_PROFILE", "AWS_SESSION_TOKEN"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("KEYROLL_HOME", str(tmp_path / "keyroll-home"))
+    monkeypatch.setenv("HOME", str(tmp_path / "home"))
+    monkeypatch.delenv("CONVOX_CONFIG", raising=False)
+    monkeypatch.delenv("XDG_CONFIG_HOME", raising=False)
+
+
+def dashboard_args(**overrides: Any) -> argparse.Namespace:
+    """The argparse namespace `keyroll --sandbox` gives the dashboard."""
+    values: dict[str, Any] = {
+        "sandbox": True,
+        "scenario": "ok",
+        "speed": FAST,
+        "read_only": False,
+        "json": False,
+    }
+    values.update(overrides)
+    return argparse.Namespace(**values)
+
+
+class SandboxOpener:
+    """Opens the app's workspace on a seeded sandbox; keeps the sandbox for the test to inspect."""
+
+    def __init__(self, *, fixed_account_key: bool = False, **sandbox: Any) -> None:
+        self.options = {"seed": SEED, "speed": FAST, **sandbox}
+        self.fixed_account_key = fixed_account_key
+        self.sandbox: Sandbox | None = None
+        self.workspace: Workspace | None = None
+        self.before_yield: Callable[[Workspace], None] | None = None
+
+    @contextmanager
+    def __call__(self, args: argparse.Namespace) -> Iterator[Workspace]:
+        options = dict(self.options)
+        options.setdefault("scenario", getattr(args, "scenario", "ok"))
+        sandbox = Sandbox(**options)
+        if self.fixed_account_key:
+            sandbox.world.console.api_key = Secret(FIXED_ACCOUNT_KEY)
+        with sandbox_workspace(sandbox) as workspace:
+            workspace.settings = replace(workspace.settings, **FAST_SETTINGS)
+            self.sandbox, self.workspace = sandbox, workspace
+            if self.before_yield is not None:
+                self.before_yield(workspace)
+            yield workspace
+
+
+@pytest.fixture
+def make_app() -> Callable[..., tuple[KeyrollApp, SandboxOpener]]:
+    """`make_app(read_only=..., scenario=..., fixed_account_key=...)` -> (app, opener)."""
+
+    def make(
+        *, fixed_account_key: bool = False, sandbox: dict[str, Any] | None = None, **args: Any
+    ) -> tuple[KeyrollApp, SandboxOpener]:
+        opener = SandboxOpener(fixed_account_key=fixed_account_key, **(sandbox or {}))
+        return KeyrollApp(dashboard_args(**args), opener=opener), opener
+
+    return make
+
+
+async def wait_for(
+    pilot: Any, condition: Callable[[], bool], timeout: float = 10.0, what: str = "condition"
+) -> None:
+    """Let the app run until `condition()` holds; fail the test after `timeout` seconds."""
+    deadline = time.monotonic() + timeout
+    while not condition():
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out waiting for {what}")
+        await pilot.pause(0.05)
+
+
+async def until_statuses(pilot: Any, app: KeyrollApp, timeout: float = 10.0) -> None:
+    """Wait until every rack of the inventory has a polled status."""
+    await wait_for(
+        pilot,
+        lambda: (
+            app.inventory is not None and all(r.name in app.statuses for r in app.inventory.racks)
+        ),
+        timeout,
+        "every rack's status",
+    )
+
+
+def screen_text(app: KeyrollApp) -> str:
+    """Every character on the screen, as plain text (for asserts on what a person sees)."""
+    from io import StringIO
+
+    from rich.console import Console
+
+    width, height = app.size
+    console = Console(file=StringIO(), width=width, height=height, record=True, force_terminal=True)
+    console.print(
+        app.screen._compositor.render_update(full=True, screen_stack=app._background_screens)
+    )
+    return console.export_text()
+
+
+Waiter = Callable[..., Awaitable[None]]

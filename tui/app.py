@@ -1,0 +1,525 @@
+"""The keyroll dashboard: one Textual app over the roll engine of `tui.core`.
+
+The app owns what outlives a screen: the workspace (opened in a worker, so the first frame
+comes before any network call), the inventory, the racks' statuses (polled in the
+background, 2 s for racks with a roll running, 30 s otherwise), and the rolls of this
+process. Rolls run in thread workers; their events come back as `RollUpdated` / `RollEnded`
+messages, which the app forwards to the screen the person is looking at. One handler turns
+every failed worker into a notification with the error's sentence.
+"""
+
+from __future__ import annotations
+
+import argparse
+import threading
+import time
+from collections.abc import Callable
+from contextlib import AbstractContextManager, ExitStack
+from dataclasses import dataclass, replace
+from typing import Any, ClassVar
+
+from textual import work
+from textual.app import App
+from textual.binding import Binding, BindingType
+from textual.message import Message
+from textual.screen import ModalScreen, Screen
+from textual.worker import Worker, WorkerState, get_current_worker
+
+from tui.commands.roll_targets import inventory_for, journal_for
+from tui.commands.roll_targets import target_for as workspace_target_for
+from tui.commands.switch import match_rack, switch_to
+from tui.commands.workspace import Workspace, open_workspace
+from tui.core.errors import KeyrollError, RefusedError
+from tui.core.inventory import Inventory, RackEntry, RackStatus, fetch_statuses
+from tui.core.journal import HistoryEntry, RollRecord
+from tui.core.roll_runs import Emit, RollRun, RollRuns
+from tui.core.rolls.base import Roll
+from tui.core.rolls.events import Outcome, RollEvent
+from tui.core.rolls.summary import RollSummary, now_iso
+from tui.core.rolls.target import RollOptions, RollTarget
+from tui.core.status_schedule import StatusSchedule
+from tui.messages import RollEnded, RollUpdated
+from tui.palette import RackCommands
+
+READ_ONLY_SENTENCE = "keyroll runs read-only (--read-only): it shows everything and rolls nothing."
+POLL_TICK_S = 0.5  # the poller looks at least this often for a rack a roll just hurried
+
+WorkspaceOpener = Callable[[argparse.Namespace], AbstractContextManager[Workspace]]
+
+
+@dataclass
+class WorkspaceOpened(Message):
+    """The workspace is open: its inventory, each rack's last roll, unfinished rolls."""
+
+    workspace: Workspace
+    inventory: Inventory
+    last_rolls: dict[str, HistoryEntry]
+    unfinished: list[RollRecord]
+    current: str | None
+
+
+@dataclass
+class InventoryReloaded(Message):
+    """The inventory and the journal were read again (after a roll ended)."""
+
+    inventory: Inventory
+    last_rolls: dict[str, HistoryEntry]
+
+
+@dataclass
+class StatusesFetched(Message):
+    """Fresh statuses of some racks (only those that were due)."""
+
+    statuses: dict[str, RackStatus]
+
+
+def last_rolls_of(records: list[HistoryEntry], racks: dict[str, str]) -> dict[str, HistoryEntry]:
+    """The newest journal entry of each rack; `racks` maps roll id to rack name."""
+    out: dict[str, HistoryEntry] = {}
+    for entry in records:  # newest first
+        out.setdefault(racks[entry.roll_id], entry)
+    return out
+
+
+def rolls_running_text(count: int) -> str:
+    """The header's count of running rolls."""
+    if count == 0:
+        return "no roll running"
+    return f"{count} roll{'s' if count > 1 else ''} running"
+
+
+class KeyrollApp(App[int]):
+    """The dashboard: racks (home), a rack, the account, live rolls, the palette."""
+
+    CSS_PATH = "app.tcss"
+    TITLE = "keyroll"
+    COMMANDS = App.COMMANDS | {RackCommands}
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("q", "quit_keyroll", "Quit", id="quit", tooltip="Quit keyroll"),
+        Binding(
+            "question_mark",
+            "help",
+            "Keys",
+            key_display="?",
+            id="help",
+            tooltip="Show the keys of this screen",
+        ),
+    ]
+
+    def __init__(
+        self,
+        args: argparse.Namespace,
+        *,
+        opener: WorkspaceOpener = open_workspace,
+    ) -> None:
+        super().__init__()
+        self.args = args
+        self.read_only: bool = bool(getattr(args, "read_only", False))
+        self.sandboxed: bool = bool(getattr(args, "sandbox", False))
+        self.auto_sandbox: bool = bool(getattr(args, "auto_sandbox", False))
+        self.scenario: str = str(getattr(args, "scenario", "ok"))
+        self.rolls = RollRuns()
+        self.workspace: Workspace | None = None
+        self.inventory: Inventory | None = None
+        self.statuses: dict[str, RackStatus] = {}
+        self.last_rolls: dict[str, HistoryEntry] = {}
+        self.current_rack: str | None = None
+        self.schedule = StatusSchedule(2.0, 30.0)
+        self._opener = opener
+        self._files = ExitStack()
+        self._racks_screen: Screen[Any] | None = None
+
+    # screens ------------------------------------------------------------------------------
+
+    def get_default_screen(self) -> Screen[Any]:
+        from tui.screens.racks import RacksScreen
+
+        self._racks_screen = RacksScreen()
+        return self._racks_screen
+
+    def on_mount(self) -> None:
+        self._show_roll_count()
+        self._open_workspace()
+
+    def on_unmount(self) -> None:
+        for run in self.rolls.running():
+            run.cancel.set()  # the journal keeps them: the next start offers to resume them
+        self._files.close()
+
+    def open_rack(self, name: str, action: str | None = None) -> None:
+        """Show the rack screen of `name`, then run one of its actions (`roll_rack_key`, ...)."""
+        from tui.screens.rack import RackScreen
+
+        entry = self.inventory.find(name) if self.inventory else None
+        if entry is None:
+            self.notify(f"keyroll knows no rack {name}.", severity="error")
+            return
+        self.push_screen(RackScreen(entry, action=action))
+
+    def open_account(self, action: str | None = None) -> None:
+        """Show the account screen, then run `roll` or `paste` if asked."""
+        from tui.screens.account import AccountScreen
+
+        self.push_screen(AccountScreen(action=action))
+
+    def open_roll(self, run: RollRun) -> None:
+        """Show the live view of `run` (rendered from its history, then following it)."""
+        from tui.screens.roll import RollScreen
+
+        self.push_screen(RollScreen(run))
+
+    def action_help(self) -> None:
+        from tui.screens.help import HelpScreen
+
+        if isinstance(self.screen, HelpScreen):
+            self.screen.dismiss()
+            return
+        self.push_screen(HelpScreen.for_screen(self.screen))
+
+    def action_quit_keyroll(self) -> None:
+        running = self.rolls.running()
+        if not running:
+            self.exit(0)
+            return
+        from tui.screens.dialogs import ConfirmDialog
+
+        question = (
+            f"{rolls_running_text(len(running)).capitalize()}; quit anyway? keyroll stops "
+            "watching and offers to resume them at the next start."
+        )
+        self.push_screen(ConfirmDialog(question, None), lambda yes: self.exit(0) if yes else None)
+
+    # the workspace --------------------------------------------------------------------------
+
+    @work(
+        thread=True,
+        exclusive=True,
+        exit_on_error=False,
+        group="workspace",
+        description="Opening keyroll's files",
+    )
+    def _open_workspace(self) -> None:
+        workspace = self._files.enter_context(self._opener(self.args))
+        inventory = inventory_for(workspace)
+        journal = journal_for(workspace)
+        last = self._read_last_rolls(workspace)
+        from tui.core.current_rack import current_rack
+
+        self.post_message(
+            WorkspaceOpened(
+                workspace, inventory, last, journal.unfinished(), current_rack(workspace.state_dir)
+            )
+        )
+
+    @staticmethod
+    def _read_last_rolls(workspace: Workspace) -> dict[str, HistoryEntry]:
+        journal = journal_for(workspace)
+        records = journal.records()
+        racks = {r.roll_id: r.rack for r in records}
+        return last_rolls_of(journal.history(), racks)
+
+    def on_workspace_opened(self, message: WorkspaceOpened) -> None:
+        self.workspace = message.workspace
+        self.inventory = message.inventory
+        self.last_rolls = message.last_rolls
+        self.current_rack = message.current
+        settings = message.workspace.settings
+        self.schedule = StatusSchedule(settings.poll_active_s, settings.poll_idle_s)
+        for problem in message.inventory.problems:
+            self.notify(problem, severity="warning", timeout=10)
+        self._tell_screens("inventory_changed")
+        self._poll_statuses()
+        if message.unfinished:
+            from tui.screens.resume import ResumeScreen
+
+            self.push_screen(ResumeScreen(message.unfinished), self._resume_chosen)
+
+    @work(
+        thread=True,
+        exclusive=True,
+        exit_on_error=False,
+        group="inventory",
+        description="Reading the racks again",
+    )
+    def _reload_inventory(self) -> None:
+        workspace = self.workspace
+        if workspace is None:
+            return
+        self.post_message(
+            InventoryReloaded(inventory_for(workspace), self._read_last_rolls(workspace))
+        )
+
+    def on_inventory_reloaded(self, message: InventoryReloaded) -> None:
+        self.inventory = message.inventory
+        self.last_rolls = message.last_rolls
+        self._tell_screens("inventory_changed")
+
+    def switch_rack(self, name: str) -> None:
+        """Make `name` keyroll's current rack and, unless turned off, the Convox CLI's."""
+        self._switch(name)
+
+    @work(thread=True, exit_on_error=False, group="switch", description="Switching racks")
+    def _switch(self, name: str) -> None:
+        workspace, inventory = self.workspace, self.inventory
+        if workspace is None or inventory is None:
+            raise KeyrollError("keyroll is still opening its files; try again in a moment.")
+        rack = match_rack(inventory.racks, name)
+        written = switch_to(workspace, inventory, rack)
+        self.call_from_thread(self._switched, rack.name, written, str(workspace.cli.path))
+
+    def _switched(self, name: str, written: list[str], cli_dir: str) -> None:
+        self.current_rack = name
+        self._tell_screens("inventory_changed")
+        detail = f" Convox CLI: wrote {', '.join(written)} in {cli_dir}." if written else ""
+        self.notify(f"Switched to {name}.{detail}", title="Switched")
+
+    # statuses -------------------------------------------------------------------------------
+
+    @work(
+        thread=True,
+        exclusive=True,
+        exit_on_error=False,
+        group="statuses",
+        description="Polling the racks' statuses",
+    )
+    def _poll_statuses(self) -> None:
+        worker = get_current_worker()
+        while not worker.is_cancelled:
+            inventory, workspace = self.inventory, self.workspace
+            if inventory is None or workspace is None:
+                return
+            names = [r.name for r in inventory.racks]
+            active = {run.rack for run in self.rolls.running()}
+            due = self.schedule.due(names, time.monotonic())
+            if due:
+                racks = [r for r in inventory.racks if r.name in due]
+                statuses = fetch_statuses(
+                    _with_fresh_keys(inventory, workspace),
+                    racks,
+                    verify=workspace.settings.verify_tls,
+                )
+                self.schedule.polled(due, active, time.monotonic())
+                self.post_message(StatusesFetched(statuses))
+            wait = self.schedule.wait_s(names, time.monotonic(), cap=POLL_TICK_S)
+            worker.cancelled_event.wait(max(wait, 0.05))
+
+    def on_statuses_fetched(self, message: StatusesFetched) -> None:
+        self.statuses.update(message.statuses)
+        self._tell_screens("statuses_changed", message.statuses)
+
+    def _tell_screens(self, method: str, *args: Any) -> None:
+        """Call `method` on every screen of the stack that has it (racks, rack, account)."""
+        for screen in self.screen_stack:
+            handler = getattr(screen, method, None)
+            if callable(handler):
+                handler(*args)
+
+    # rolls ----------------------------------------------------------------------------------
+
+    def target_for(self, rack: str) -> RollTarget:
+        """The roll target of `rack` (or `account@<console host>`); call it from a worker."""
+        if self.workspace is None:
+            raise KeyrollError("keyroll is still opening its files; try again in a moment.")
+        return workspace_target_for(self.workspace, rack, self.inventory)
+
+    def roll_options(self, target: RollTarget, **overrides: object) -> RollOptions:
+        """The options a roll of `target` runs with: the settings' intervals, waiting to the end."""
+        return RollOptions.from_settings(target.settings, **overrides)
+
+    def roll_refusal(self, rack: RackEntry | None = None) -> str | None:
+        """Why no roll may start (read-only mode, or a rack marked read_only), or None."""
+        if self.read_only:
+            return READ_ONLY_SENTENCE
+        if rack is not None and rack.read_only:
+            return (
+                f"{rack.name} is marked read_only in keyroll's settings; remove that mark to "
+                "roll its keys."
+            )
+        return None
+
+    def start_roll(
+        self,
+        rack: str,
+        kind: str,
+        route: str,
+        make: Callable[[Emit, threading.Event], Roll],
+        *,
+        resume: RollRecord | None = None,
+    ) -> RollRun:
+        """Build a roll with `make(emit, cancel)` and run it in a thread worker.
+
+        With `resume`, the worker calls `run_resumed(resume, confirm)` instead of `run()`;
+        its questions go to a `ConfirmDialog`. Events come back as `RollUpdated`, the end
+        as `RollEnded`.
+        """
+        if self.read_only:
+            raise RefusedError(READ_ONLY_SENTENCE)
+        run = self.rolls.start(rack, kind, route, make, on_event=self._roll_event)
+        self._drive_roll(run, resume)
+        self.schedule.hurry(rack, time.monotonic())
+        self._show_roll_count()
+        return run
+
+    def _roll_event(self, run: RollRun, event: RollEvent) -> None:
+        self.post_message(RollUpdated(run, event))  # from the roll's thread: post only
+
+    @work(thread=True, exit_on_error=False, group="rolls", description="A roll")
+    def _drive_roll(self, run: RollRun, resume: RollRecord | None) -> None:
+        roll = run.roll
+        assert roll is not None
+        try:
+            if resume is not None:
+                summary = roll.run_resumed(resume, self.confirm_from_thread)
+            else:
+                summary = roll.run()
+        except BaseException as error:
+            summary = RollSummary(kind=run.kind, rack=run.rack, via=run.route)
+            summary.outcome = Outcome.FAILED
+            summary.finished_at = now_iso()
+            summary.messages.append(
+                f"The roll stopped on an unexpected {type(error).__name__}; see `keyroll history`."
+            )
+            self.rolls.finish(run, summary)
+            self.post_message(RollEnded(run))
+            raise
+        self.rolls.finish(run, summary)
+        self.post_message(RollEnded(run))
+
+    def confirm_from_thread(self, question: str) -> bool:
+        """Ask `question` in a `ConfirmDialog` from a roll's thread and wait for the answer."""
+        from tui.screens.dialogs import ConfirmDialog
+
+        answered = threading.Event()
+        answer: list[bool] = []
+
+        def got(result: bool | None) -> None:
+            answer.append(bool(result))
+            answered.set()
+
+        def ask() -> None:
+            self.push_screen(ConfirmDialog(question, None), got)
+
+        self.call_from_thread(ask)
+        while not answered.wait(0.5):
+            if not self.is_running:
+                return False
+        return answer[0]
+
+    def on_roll_updated(self, message: RollUpdated) -> None:
+        self._forward(RollUpdated(message.run, message.event))
+
+    def on_roll_ended(self, message: RollEnded) -> None:
+        run = message.run
+        self._show_roll_count()
+        self.schedule.hurry(run.rack, time.monotonic())
+        self._tell_outcome(run)
+        self._reload_inventory()
+        self._forward(RollEnded(run))
+
+    def _forward(self, message: RollUpdated | RollEnded) -> None:
+        """Hand a roll message to the screen in view (under any dialog), not back to the app."""
+        message.stop()  # handled by that screen only: it must not bubble back here
+        for screen in reversed(self.screen_stack):
+            if not isinstance(screen, ModalScreen):
+                screen.post_message(message)
+                return
+
+    def _tell_outcome(self, run: RollRun) -> None:
+        summary = run.summary
+        if summary is None:
+            return
+        from tui.core.rolls.account_key import AccountKeyRoll
+
+        roll = run.roll
+        if isinstance(roll, AccountKeyRoll) and roll.new_key is not None:
+            key, roll.new_key = roll.new_key, None  # the dialog holds the only reference left
+            if summary.outcome is Outcome.SUCCEEDED:
+                from tui.screens.dialogs import KeyRevealDialog
+
+                self.push_screen(KeyRevealDialog("The new account key", key))
+        what = f"{run.kind} roll of {run.rack}"
+        if summary.outcome is Outcome.SUCCEEDED:
+            self.notify(f"The {what} succeeded.", title="Roll finished")
+        elif summary.outcome is None:
+            self.notify(
+                f"The {what} stopped unfinished; keyroll offers to resume it at the next start.",
+                severity="warning",
+            )
+        else:
+            why = summary.messages[-1] if summary.messages else ""
+            word = summary.outcome.value.replace("_", " ")
+            self.notify(f"The {what} {word}. {why}".strip(), severity="error", timeout=10)
+
+    def _show_roll_count(self) -> None:
+        self.sub_title = rolls_running_text(len(self.rolls.running()))
+
+    # resuming -------------------------------------------------------------------------------
+
+    def _resume_chosen(self, records: list[RollRecord] | None) -> None:
+        if records:
+            self.resume_rolls(records)
+
+    def resume_rolls(self, records: list[RollRecord]) -> None:
+        """Resume `records` (unfinished rolls from the journal), each in its own worker."""
+        if self.read_only:
+            self.notify(READ_ONLY_SENTENCE, severity="warning")
+            return
+        self._prepare_resume(records)
+
+    @work(thread=True, exit_on_error=False, group="resume", description="Resuming rolls")
+    def _prepare_resume(self, records: list[RollRecord]) -> None:
+        from tui.core.rolls.resume import roll_class
+
+        for record in records:
+            try:
+                target = self.target_for(record.rack)
+            except KeyrollError as error:
+                self.call_from_thread(
+                    self.notify,
+                    f"Roll {record.roll_id} cannot be resumed: {error}",
+                    severity="error",
+                    timeout=10,
+                )
+                continue
+            cls = roll_class(record.kind)
+            options = self.roll_options(target)
+
+            def make(
+                emit: Emit,
+                cancel: threading.Event,
+                cls: type[Roll] = cls,
+                target: RollTarget = target,
+                route: str = record.route,
+                options: RollOptions = options,
+            ) -> Roll:
+                return cls(target, route, options=options, emit=emit, cancel=cancel)
+
+            self.call_from_thread(
+                self.start_roll, record.rack, record.kind, record.route, make, resume=record
+            )
+
+    # workers --------------------------------------------------------------------------------
+
+    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
+        """The one place a failed worker becomes a notification with its error's sentence."""
+        if event.state is not WorkerState.ERROR:
+            return
+        error = event.worker.error
+        if isinstance(error, KeyrollError):
+            text = str(error)
+        else:
+            what = event.worker.description or "A background task"
+            text = (
+                f"{what} failed unexpectedly ({type(error).__name__}); "
+                "try again, and report it if it happens again."
+            )
+        self.notify(text, title=event.worker.description or "", severity="error", timeout=10)
+
+
+def _with_fresh_keys(inventory: Inventory, workspace: Workspace) -> Inventory:
+    """The inventory with the keystore's keys read again (a roll may have added a new one)."""
+    keys: dict[str, list[Any]] = {}
+    for host, held in inventory.keys_by_host.items():
+        fresh = workspace.keystore.keys_for(host)
+        keys[host] = fresh + [k for k in held if k not in fresh]
+    return replace(inventory, keys_by_host=keys)

@@ -1,0 +1,258 @@
+"""The Convox account: which account the key belongs to, the key masked, and its rolls.
+
+`r` rolls the key through the Console (the app shows the new key once, then never again);
+`p` saves a key rolled in the web Console after `GET /auth` accepts it. Both run as an
+account-key roll in the app, so the journal, the keystore and the Convox CLI's `auth` are
+updated the same way as by `keyroll roll account-key`.
+"""
+
+from __future__ import annotations
+
+import threading
+from typing import TYPE_CHECKING, ClassVar
+
+from rich.text import Text
+from textual import work
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Vertical
+from textual.message import Message
+from textual.screen import Screen
+from textual.widgets import Footer, Header, Static
+
+from tui.core.account_overview import AccountOverview
+from tui.core.roll_runs import Emit, RollRun
+from tui.core.rolls.base import Roll
+from tui.core.rolls.events import Note, PhaseChanged
+from tui.core.rolls.target import RollTarget
+from tui.core.secret import Secret
+from tui.messages import RollEnded, RollUpdated
+from tui.widgets.status import FAILED_STYLE, MUTED_STYLE, ModeBanner, outcome_text
+
+if TYPE_CHECKING:
+    from tui.app import KeyrollApp
+
+ACCOUNT_ACTIONS = frozenset({"roll", "paste"})
+
+
+class AccountFetched(Message):
+    """The account overview was read (posted by the screen's worker)."""
+
+    def __init__(self, overview: AccountOverview) -> None:
+        super().__init__()
+        self.overview = overview
+
+
+def account_lines(overview: AccountOverview | None) -> list[Text]:
+    """The account card's lines; the key only as `Secret.hint()` and its fingerprint."""
+    if overview is None:
+        return [Text("Reading the account…", style=MUTED_STYLE)]
+    lines = [
+        Text.assemble(("Console      ", "bold"), overview.console_host or "-"),
+        Text.assemble(("Account      ", "bold"), overview.account or "-"),
+        Text.assemble(("API key      ", "bold"), overview.key_hint or "none held"),
+        Text.assemble(("Fingerprint  ", "bold"), overview.fingerprint or "-"),
+    ]
+    if overview.pending:
+        lines.append(
+            Text(
+                "An unfinished account-key roll left a pending key: resume it first.", FAILED_STYLE
+            )
+        )
+    if overview.problem:
+        lines.append(Text(overview.problem, style=FAILED_STYLE))
+    return lines
+
+
+class AccountScreen(Screen[None]):
+    """The account API key, masked, with roll (`r`) and paste (`p`)."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("escape", "back", "Back", id="account.back", tooltip="Back"),
+        Binding(
+            "r",
+            "roll",
+            "Roll key",
+            id="account.roll",
+            tooltip="Roll the account API key through the Console; the new key is shown once",
+        ),
+        Binding(
+            "p",
+            "paste",
+            "Paste key",
+            id="account.paste",
+            tooltip="Save a key you rolled in the web Console, after the Console accepts it",
+        ),
+    ]
+
+    def __init__(self, action: str | None = None) -> None:
+        super().__init__()
+        self.start_action = action
+        self.overview: AccountOverview | None = None
+        self.run: RollRun | None = None
+
+    @property
+    def keyroll(self) -> KeyrollApp:
+        from tui.app import KeyrollApp
+
+        assert isinstance(self.app, KeyrollApp)
+        return self.app
+
+    def compose(self) -> ComposeResult:
+        yield Header()
+        yield ModeBanner(id="banner")
+        with Vertical(id="account-body"):
+            yield Static(id="account-card")
+            yield Static(id="account-roll")
+            yield Static(
+                "Rolling the account key: the Console makes a new key and kills the old one at "
+                "once. keyroll stores the new key before anything else, shows it to you once "
+                "(copy it if you need it elsewhere), checks the Console accepts it and refuses "
+                "the old one, and rewrites the key in every Convox CLI config, so `convox` "
+                "keeps working.",
+                id="account-help",
+            )
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.query_one("#account-card").border_title = "Convox account"
+        self._show()
+        self._fetch()
+        if self.start_action in ACCOUNT_ACTIONS:
+            self.call_after_refresh(self.run_action, self.start_action)
+
+    @work(
+        thread=True,
+        exclusive=True,
+        exit_on_error=False,
+        group="account",
+        description="Reading the account",
+    )
+    def _fetch(self) -> None:
+        from tui.core.account_overview import fetch_account_overview
+
+        app = self.keyroll
+        if app.workspace is None or app.inventory is None:
+            return
+        overview = fetch_account_overview(
+            app.inventory, app.workspace.keystore, verify=app.workspace.settings.verify_tls
+        )
+        self.post_message(AccountFetched(overview))
+
+    def on_account_fetched(self, message: AccountFetched) -> None:
+        self.overview = message.overview
+        self._show()
+
+    def inventory_changed(self) -> None:
+        self._fetch()
+
+    def _show(self) -> None:
+        self.query_one("#account-card", Static).update(
+            Text("\n").join(account_lines(self.overview))
+        )
+
+    # which actions are allowed ----------------------------------------------------------------
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action in ACCOUNT_ACTIONS and self.keyroll.read_only:
+            return None  # shown, dimmed: read-only
+        return True
+
+    def _refused(self) -> bool:
+        refusal = self.keyroll.roll_refusal(None)
+        if refusal is None and self.run is not None and self.run.running:
+            refusal = "The account key is being rolled; wait for that roll to end."
+        if refusal is not None:
+            self.notify(refusal, severity="warning")
+            return True
+        return False
+
+    # r: roll -----------------------------------------------------------------------------------
+
+    def action_roll(self) -> None:
+        if self._refused():
+            return
+        from tui.screens.dialogs import ConfirmDialog
+
+        account = self.overview.account if self.overview and self.overview.account else "this"
+        question = (
+            f"Roll the API key of the {account} account? The Console kills the old key at once: "
+            "keyroll shows the new one once and updates the Convox CLI."
+        )
+        self.app.push_screen(ConfirmDialog(question, None), self._roll_confirmed)
+
+    def _roll_confirmed(self, yes: bool | None) -> None:
+        if yes:
+            self._prepare(None)
+
+    # p: paste ----------------------------------------------------------------------------------
+
+    def action_paste(self) -> None:
+        if self._refused():
+            return
+        from tui.screens.dialogs import PasteKeyDialog
+
+        self.app.push_screen(
+            PasteKeyDialog("Paste the account key you rolled in the web Console"),
+            self._pasted,
+        )
+
+    def _pasted(self, key: Secret | None) -> None:
+        if key is not None:
+            self._prepare(key)
+
+    # both: an account-key roll in the app ------------------------------------------------------
+
+    @work(thread=True, exit_on_error=False, group="account-roll", description="Account key")
+    def _prepare(self, pasted: Secret | None) -> None:
+        from tui.core.rolls.account_key import ROUTE, AccountKeyRoll
+
+        app = self.keyroll
+        if app.workspace is None:
+            return
+        from tui.commands.roll_targets import account_target
+
+        target = account_target(app.workspace, app.inventory)
+        options = app.roll_options(target)
+
+        def make(emit: Emit, cancel: threading.Event) -> Roll:
+            return AccountKeyRoll(
+                target, ROUTE, options=options, emit=emit, cancel=cancel, pasted=pasted
+            )
+
+        app.call_from_thread(self._launch, target, make)
+
+    def _launch(self, target: RollTarget, make: object) -> None:
+        from tui.core.rolls.account_key import ROUTE
+
+        self.run = self.keyroll.start_roll(target.name, "account-key", ROUTE, make)  # type: ignore[arg-type]
+        self._progress("Starting…")
+
+    def on_roll_updated(self, message: RollUpdated) -> None:
+        if message.run is not self.run:
+            return
+        event = message.event
+        if isinstance(event, PhaseChanged):
+            self._progress(f"step: {event.phase.value}")
+        elif isinstance(event, Note):
+            self._progress(event.text)
+
+    def on_roll_ended(self, message: RollEnded) -> None:
+        run = message.run
+        if run is not self.run or run.summary is None:
+            return
+        outcome = run.summary.outcome
+        last = run.summary.messages[-1] if run.summary.messages else ""
+        line = Text.assemble(
+            ("Last roll  ", "bold"), outcome_text(outcome.value if outcome else None), f"  {last}"
+        )
+        self.query_one("#account-roll", Static).update(line)
+        self._fetch()
+
+    def _progress(self, text: str) -> None:
+        self.query_one("#account-roll", Static).update(
+            Text.assemble(("Rolling    ", "bold"), outcome_text("running"), f"  {text}")
+        )
+
+    def action_back(self) -> None:
+        self.dismiss()

@@ -1,0 +1,451 @@
+"""One rack: status, parameters, instances, services (under 3 processes flagged), roll history.
+
+`r` rolls the rack API key, `k` starts an instance keyroll (pre-flight first), `c` lists
+unused key pairs, `l` re-links a Console rack, `w` watches the rack's latest roll. Every
+network call runs in a worker; the roll itself runs in the app (`app.start_roll`).
+"""
+
+from __future__ import annotations
+
+import threading
+from typing import TYPE_CHECKING, Any, ClassVar
+
+from rich.text import Text
+from textual import work
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Horizontal, Vertical
+from textual.message import Message
+from textual.screen import Screen
+from textual.widgets import DataTable, Footer, Header, Static
+
+from tui.core.inventory import VIA_CONSOLE, RackEntry, RackStatus
+from tui.core.preflight import MIN_SAFE_PROCESSES, PreflightReport
+from tui.core.rack_overview import RackOverview
+from tui.core.roll_runs import Emit
+from tui.core.rolls.base import Roll
+from tui.core.rolls.target import RollTarget
+from tui.messages import RollEnded
+from tui.widgets.status import (
+    FAILED_STYLE,
+    ModeBanner,
+    age_text,
+    outcome_text,
+    production_badge,
+    read_only_badge,
+    status_text,
+)
+
+if TYPE_CHECKING:
+    from tui.app import KeyrollApp
+
+ROLL_ACTIONS = frozenset({"roll_rack_key", "instance_keyroll", "relink"})
+START_ACTIONS = ROLL_ACTIONS | {"key_pairs"}  # key pairs list in read-only too; deleting is off
+
+
+class OverviewFetched(Message):
+    """The rack's overview was read (posted by the screen's worker)."""
+
+    def __init__(self, overview: RackOverview) -> None:
+        super().__init__()
+        self.overview = overview
+
+
+def instance_age(started: str) -> str:
+    return age_text(started) if started else "-"
+
+
+class RackScreen(Screen[None]):
+    """One rack's settings and workload, and its roll actions."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("escape", "back", "Back", id="rack.back", tooltip="Back to the racks"),
+        Binding(
+            "r",
+            "roll_rack_key",
+            "Roll API key",
+            id="rack.roll_rack_key",
+            tooltip="Roll the rack's API key (the stack's Password parameter)",
+        ),
+        Binding(
+            "k",
+            "instance_keyroll",
+            "Instance keyroll",
+            id="rack.instance_keyroll",
+            tooltip="Roll the instances' SSH key: pre-flight report first, then confirmation",
+        ),
+        Binding(
+            "c",
+            "key_pairs",
+            "Key pairs",
+            id="rack.key_pairs",
+            tooltip="List the rack's unused key pairs and delete them",
+        ),
+        Binding(
+            "l",
+            "relink",
+            "Re-link",
+            id="rack.relink",
+            tooltip="Give the Console the key keyroll holds (after a cloudformation roll)",
+        ),
+        Binding("w", "watch", "Watch roll", id="rack.watch", tooltip="The latest roll, live"),
+        Binding("f5", "refresh", "Refresh", id="rack.refresh", tooltip="Read the rack again"),
+    ]
+
+    def __init__(self, rack: RackEntry, action: str | None = None) -> None:
+        super().__init__()
+        self.rack = rack
+        self.start_action = action
+        self.overview: RackOverview | None = None
+
+    @property
+    def keyroll(self) -> KeyrollApp:
+        from tui.app import KeyrollApp
+
+        assert isinstance(self.app, KeyrollApp)
+        return self.app
+
+    def compose(self) -> ComposeResult:
+        yield Header()
+        yield ModeBanner(id="banner")
+        with Vertical(id="rack-body"):
+            with Horizontal(id="rack-top"):
+                yield Static(id="rack-summary")
+                yield DataTable(id="parameters", cursor_type="none", show_header=False)
+            with Horizontal(id="rack-middle"):
+                yield DataTable(id="instances", cursor_type="row", zebra_stripes=True)
+                yield DataTable(id="services", cursor_type="row", zebra_stripes=True)
+            yield DataTable(id="history", cursor_type="row", zebra_stripes=True)
+            yield Static(id="rack-problems")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.set_class(self.rack.production, "production")
+        self.query_one("#parameters", DataTable).add_columns("parameter", "value")
+        self.query_one("#instances", DataTable).add_columns(
+            "Instance", "Status", "Agent", "PS", "CPU", "MEM", "Private IP", "Age"
+        )
+        self.query_one("#services", DataTable).add_columns("App", "Service", "Running", "Desired")
+        self.query_one("#history", DataTable).add_columns(
+            "Roll", "Route", "Started", "Outcome", "Downtime", "Roll id"
+        )
+        for table_id, title in (
+            ("#parameters", "Parameters"),
+            ("#instances", "Instances"),
+            ("#services", "Services"),
+            ("#history", "Roll history"),
+        ):
+            self.query_one(table_id).border_title = title
+        self._show_summary()
+        self.query_one("#instances").loading = True
+        self._fetch()
+        if self.start_action in START_ACTIONS:
+            # from the palette: "Roll the API key of X" opens the rack, then its dialog
+            self.call_after_refresh(self.run_action, self.start_action)
+
+    # reading the rack -------------------------------------------------------------------------
+
+    @work(
+        thread=True,
+        exclusive=True,
+        exit_on_error=False,
+        group="rack-overview",
+        description="Reading the rack",
+    )
+    def _fetch(self) -> None:
+        from tui.commands.roll_targets import journal_for
+        from tui.core.rack_overview import fetch_rack_overview
+
+        app = self.keyroll
+        if app.workspace is None or app.inventory is None:
+            return
+        overview = fetch_rack_overview(
+            app.inventory,
+            self.rack,
+            journal_for(app.workspace),
+            verify=app.workspace.settings.verify_tls,
+        )
+        self.post_message(OverviewFetched(overview))
+
+    def on_overview_fetched(self, message: OverviewFetched) -> None:
+        self.overview = message.overview
+        self._render_overview(message.overview)
+
+    def action_refresh(self) -> None:
+        self._fetch()
+
+    def statuses_changed(self, statuses: dict[str, RackStatus]) -> None:
+        if self.rack.name in statuses:
+            self._show_summary()
+
+    def inventory_changed(self) -> None:
+        inventory = self.keyroll.inventory
+        fresh = inventory.find(self.rack.name) if inventory else None
+        if fresh is not None:
+            self.rack = fresh
+
+    def on_roll_ended(self, message: RollEnded) -> None:
+        if message.run.rack == self.rack.name:
+            self._fetch()
+
+    # rendering --------------------------------------------------------------------------------
+
+    def _show_summary(self) -> None:
+        rack = self.rack
+        app = self.keyroll
+        polled = app.statuses.get(rack.name)
+        overview = self.overview
+        status = polled.status if polled else (overview.system.status if overview else "")
+        title = Text(rack.name, style="bold") + Text("  ") + production_badge(rack.production)
+        title += read_only_badge(rack.read_only)
+        lines = [
+            title,
+            Text.assemble("status   ", status_text(status)),
+            Text(f"source   {rack.via} ({', '.join(rack.sources)})"),
+            Text(f"stack    {rack.stack}"),
+        ]
+        if overview is not None:
+            system = overview.system
+            lines.append(Text(f"region   {system.region or '-'}"))
+            lines.append(Text(f"domain   {system.rack_domain or '-'}"))
+        running = app.rolls.running_on(rack.name)
+        if running is not None:
+            lines.append(Text.assemble("roll     ", outcome_text("running"), f" ({running.kind})"))
+        if polled is not None and polled.error:
+            lines.append(Text(polled.error, style=FAILED_STYLE))
+        self.query_one("#rack-summary", Static).update(Text("\n").join(lines))
+
+    def _render_overview(self, overview: RackOverview) -> None:
+        self._show_summary()
+        params = self.query_one("#parameters", DataTable)
+        params.clear()
+        for name, value in overview.parameters():
+            params.add_row(Text(name, style="bold"), value)
+        instances = self.query_one("#instances", DataTable)
+        instances.loading = False
+        instances.clear()
+        for i in overview.instances:
+            instances.add_row(
+                i.id,
+                status_text("running" if i.healthy else i.status or "unregistered"),
+                "yes" if i.agent else Text("no", style=FAILED_STYLE),
+                str(i.processes),
+                f"{i.cpu:.0%}",
+                f"{i.memory:.0%}",
+                i.private_ip or "-",
+                instance_age(i.started),
+            )
+        services = self.query_one("#services", DataTable)
+        services.clear()
+        for row in overview.services:
+            style = FAILED_STYLE if row.at_risk else ""
+            services.add_row(
+                Text(row.app, style=style),
+                Text(row.service, style=style),
+                Text(str(row.running), style=style),
+                Text(str(row.desired), style=style),
+            )
+        risks = overview.risks
+        services.border_subtitle = (
+            f"{len(risks)} at risk: under {MIN_SAFE_PROCESSES} running"
+            if risks
+            else f"none under {MIN_SAFE_PROCESSES} running"
+        )
+        history = self.query_one("#history", DataTable)
+        history.clear()
+        for entry in overview.history:
+            downtime = "-" if entry.downtime_s is None else f"{entry.downtime_s:.1f}s"
+            history.add_row(
+                entry.kind,
+                entry.route,
+                f"{age_text(entry.started)} ago",
+                outcome_text(entry.outcome),
+                downtime,
+                entry.roll_id,
+            )
+        if not overview.history:
+            history.border_subtitle = "no roll recorded yet"
+        else:
+            history.border_subtitle = ""
+        self.query_one("#rack-problems", Static).update("\n".join(overview.problems))
+        for table in self.query(DataTable):
+            table.check_idle()  # column widths are measured on idle: make sure one comes
+
+    # which actions are allowed ----------------------------------------------------------------
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        """Roll actions show disabled in read-only mode; re-link only for Console racks."""
+        if action == "relink" and self.rack.via != VIA_CONSOLE:
+            return False
+        if action in ROLL_ACTIONS and self.keyroll.roll_refusal(self.rack) is not None:
+            return None
+        return True
+
+    def _refused(self) -> bool:
+        refusal = self.keyroll.roll_refusal(self.rack)
+        if refusal is not None:
+            self.notify(refusal, severity="warning")
+            return True
+        running = self.keyroll.rolls.running_on(self.rack.name)
+        if running is not None:
+            self.notify(
+                f"A {running.kind} roll of {self.rack.name} is running; press w to watch it.",
+                severity="warning",
+            )
+            return True
+        return False
+
+    # r: the rack API key -----------------------------------------------------------------------
+
+    def action_roll_rack_key(self) -> None:
+        if self._refused():
+            return
+        from tui.screens.dialogs import RackKeyRollDialog
+
+        self.app.push_screen(RackKeyRollDialog(self.rack), self._rack_key_chosen)
+
+    def _rack_key_chosen(self, request: Any) -> None:
+        if request is not None:
+            self._prepare_rack_key_roll(request)
+
+    @work(thread=True, exit_on_error=False, group="rack-roll", description="Starting the roll")
+    def _prepare_rack_key_roll(self, request: Any) -> None:
+        from tui.core.rolls.rack_key import RackKeyRoll
+
+        app = self.keyroll
+        target = app.target_for(self.rack.name)
+        options = app.roll_options(target)
+
+        def make(emit: Emit, cancel: threading.Event) -> Roll:
+            return RackKeyRoll(
+                target,
+                request.route,
+                own_key=request.own_key,
+                relink=request.relink,
+                options=options,
+                emit=emit,
+                cancel=cancel,
+            )
+
+        app.call_from_thread(self._launch, target, "rack-key", request.route, make)
+
+    def _launch(self, target: RollTarget, kind: str, route: str, make: Any) -> None:
+        run = self.keyroll.start_roll(target.name, kind, route, make)
+        self._show_summary()
+        self.keyroll.open_roll(run)
+
+    # k: the instances' SSH key -----------------------------------------------------------------
+
+    def action_instance_keyroll(self) -> None:
+        if self._refused():
+            return
+        self.notify(f"Pre-flight checks of {self.rack.name}…", timeout=3)
+        self._preflight()
+
+    @work(
+        thread=True,
+        exclusive=True,
+        exit_on_error=False,
+        group="preflight",
+        description="Pre-flight",
+    )
+    def _preflight(self) -> None:
+        from tui.clients.errors import ClientError
+        from tui.core.errors import KeyrollError
+        from tui.core.preflight import check_instance_keyroll
+
+        app = self.keyroll
+        target = app.target_for(self.rack.name)
+        try:
+            with target.client() as client:
+                report = check_instance_keyroll(target.name, client)
+        except ClientError as error:
+            raise KeyrollError(
+                f"The pre-flight checks could not read {target.name}: {error}"
+            ) from None
+        app.call_from_thread(self._show_preflight, target, report)
+
+    def _show_preflight(self, target: RollTarget, report: PreflightReport) -> None:
+        from tui.screens.dialogs import InstanceKeyrollDialog
+
+        def chosen(request: Any) -> None:
+            if request is None:
+                return
+            from tui.core.rolls.instance_key import InstanceKeyRoll
+
+            options = self.keyroll.roll_options(target)
+
+            def make(emit: Emit, cancel: threading.Event) -> Roll:
+                return InstanceKeyRoll(
+                    target,
+                    request.route,
+                    force=request.force,
+                    options=options,
+                    emit=emit,
+                    cancel=cancel,
+                )
+
+            self._launch(target, "instance-key", request.route, make)
+
+        self.app.push_screen(InstanceKeyrollDialog(self.rack, report), chosen)
+
+    # c: unused key pairs -------------------------------------------------------------------------
+
+    def action_key_pairs(self) -> None:
+        self._list_key_pairs()  # the dialog itself deletes nothing in read-only mode
+
+    @work(
+        thread=True, exclusive=True, exit_on_error=False, group="key-pairs", description="Key pairs"
+    )
+    def _list_key_pairs(self) -> None:
+        from tui.core.key_pair_cleanup import key_pair_report
+
+        report = key_pair_report(self.rack.aws, self.rack.stack)
+        self.keyroll.call_from_thread(self._show_key_pairs, report)
+
+    def _show_key_pairs(self, report: Any) -> None:
+        from tui.screens.dialogs import KeyPairsDialog
+
+        self.app.push_screen(KeyPairsDialog(self.rack, report))
+
+    # l: Console re-link ----------------------------------------------------------------------
+
+    def action_relink(self) -> None:
+        if self._refused():
+            return
+        from tui.screens.dialogs import ConfirmDialog
+
+        question = (
+            f"Re-link {self.rack.name} in the Console with the key keyroll holds for its own "
+            "host? Do this after a roll that went around the Console (cloudformation route)."
+        )
+        self.app.push_screen(ConfirmDialog(question, None), self._relink_confirmed)
+
+    def _relink_confirmed(self, yes: bool | None) -> None:
+        if yes:
+            self._relink()
+
+    @work(thread=True, exclusive=True, exit_on_error=False, group="relink", description="Re-link")
+    def _relink(self) -> None:
+        from tui.commands.relink import relink
+
+        target = self.keyroll.target_for(self.rack.name)
+        host, key, status = relink(target)
+        self.keyroll.call_from_thread(
+            self.notify,
+            f"Re-linked {target.name} in the Console with the key keyroll holds for {host} "
+            f"(fingerprint {key.fingerprint()}); the Console reaches it again ({status}).",
+            title="Re-linked",
+        )
+
+    # navigation --------------------------------------------------------------------------------
+
+    def action_watch(self) -> None:
+        run = self.keyroll.rolls.latest_for(self.rack.name)
+        if run is None:
+            self.notify(f"No roll of {self.rack.name} has run since keyroll started.")
+            return
+        self.keyroll.open_roll(run)
+
+    def action_back(self) -> None:
+        self.dismiss()

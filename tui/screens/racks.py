@@ -1,0 +1,283 @@
+"""The home screen: every rack of the inventory, its live status and its last roll.
+
+Rows are added when the inventory arrives (or the filter changes); status polls update
+cells in place. `/` filters, `enter` opens a rack, `s` switches to it, `a` opens the account.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from typing import TYPE_CHECKING, ClassVar
+
+from rich.text import Text
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Vertical
+from textual.screen import Screen
+from textual.widgets import DataTable, Footer, Header, Input, Static
+from textual.widgets.data_table import RowDoesNotExist
+
+from tui.core.inventory import RackEntry, RackStatus
+from tui.core.journal import HistoryEntry
+from tui.messages import RollEnded
+from tui.widgets.status import (
+    ModeBanner,
+    age_text,
+    outcome_text,
+    production_badge,
+    read_only_badge,
+    status_text,
+)
+
+if TYPE_CHECKING:
+    from tui.app import KeyrollApp
+
+COLUMNS = (
+    ("name", "Rack"),
+    ("source", "Source"),
+    ("status", "Status"),
+    ("version", "Version"),
+    ("count", "Instances"),
+    ("last", "Last roll"),
+    ("badge", ""),
+)
+CURRENT_MARK = "▸ "
+
+
+def rack_matches(rack: RackEntry, status: RackStatus | None, text: str) -> bool:
+    """Whether the filter `text` is part of the rack's name, source or status (any case)."""
+    needle = text.strip().lower()
+    if not needle:
+        return True
+    words = [rack.name, rack.via, *rack.sources, status.status if status else ""]
+    if rack.production:
+        words.append("production")
+    return any(needle in word.lower() for word in words)
+
+
+def last_roll_text(entry: HistoryEntry | None, running_kind: str | None) -> Text:
+    """`rack-key succeeded 3d ago`, or the roll running now."""
+    if running_kind is not None:
+        return Text.assemble(f"{running_kind} ", outcome_text("running"))
+    if entry is None:
+        return Text("never", style="#8a8a8a")
+    ago = age_text(entry.ended or entry.started)
+    return Text.assemble(f"{entry.kind} ", outcome_text(entry.outcome), f" {ago} ago")
+
+
+class RacksScreen(Screen[None]):
+    """Every rack keyroll knows, with live status, last roll and a PRODUCTION badge."""
+
+    AUTO_FOCUS = "#racks"
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding(
+            "slash",
+            "filter",
+            "Filter",
+            key_display="/",
+            id="racks.filter",
+            tooltip="Show only racks whose name, source or status holds the text",
+        ),
+        Binding(
+            "enter",
+            "open",
+            "Open",
+            id="racks.open",
+            tooltip="Open the highlighted rack",
+            priority=True,  # before the table's own enter, so the footer shows it
+        ),
+        Binding(
+            "s",
+            "switch",
+            "Switch",
+            id="racks.switch",
+            tooltip="Make the highlighted rack current for keyroll and the Convox CLI",
+        ),
+        Binding(
+            "w",
+            "watch",
+            "Watch roll",
+            id="racks.watch",
+            tooltip="Open the live view of the highlighted rack's latest roll",
+        ),
+        Binding("a", "account", "Account", id="racks.account", tooltip="The account API key"),
+        Binding("escape", "clear_filter", "Clear filter", show=False, id="racks.clear_filter"),
+    ]
+
+    @property
+    def keyroll(self) -> KeyrollApp:
+        from tui.app import KeyrollApp
+
+        assert isinstance(self.app, KeyrollApp)
+        return self.app
+
+    def compose(self) -> ComposeResult:
+        yield Header()
+        yield ModeBanner(id="banner")
+        with Vertical(id="racks-body"):
+            yield Input(placeholder="filter: part of a name, source or status", id="filter")
+            yield DataTable(id="racks", cursor_type="row", zebra_stripes=True)
+            yield Static("", id="racks-note")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        table = self.query_one("#racks", DataTable)
+        for key, label in COLUMNS:
+            table.add_column(label, key=key)
+        table.loading = self.keyroll.inventory is None
+        self.query_one("#filter", Input).display = False
+        table.focus()
+        if self.keyroll.inventory is not None:
+            self.inventory_changed()
+
+    # what the app tells the screen ------------------------------------------------------------
+
+    def inventory_changed(self) -> None:
+        """The inventory (or the journal, or the current rack) changed: lay the rows out again."""
+        self._fill(self.query_one("#filter", Input).value)
+
+    def statuses_changed(self, statuses: dict[str, RackStatus]) -> None:
+        """Update the status cells of the racks just polled, in place."""
+        table = self.query_one("#racks", DataTable)
+        app = self.keyroll
+        for name, status in statuses.items():
+            try:
+                cells = {
+                    "status": status_text(status.status),
+                    "version": status.version or "-",
+                    "count": str(status.count) if status.count else "-",
+                    "last": self._last(name),
+                }
+                for column, value in cells.items():
+                    table.update_cell(name, column, value, update_width=True)
+            except RowDoesNotExist:
+                continue  # filtered out: its row comes back with the new values
+        table.check_idle()  # column widths are measured on idle: make sure one comes
+        if app.inventory is not None:
+            self._show_note()
+
+    def on_roll_ended(self, message: RollEnded) -> None:
+        with contextlib.suppress(RowDoesNotExist):
+            self.query_one("#racks", DataTable).update_cell(
+                message.run.rack, "last", self._last(message.run.rack), update_width=True
+            )
+
+    # rows -------------------------------------------------------------------------------------
+
+    def _fill(self, text: str) -> None:
+        app = self.keyroll
+        table = self.query_one("#racks", DataTable)
+        table.loading = app.inventory is None
+        if app.inventory is None:
+            return
+        selected = self.selected_rack
+        table.clear()
+        for rack in app.inventory.racks:
+            status = app.statuses.get(rack.name)
+            if rack_matches(rack, status, text):
+                table.add_row(*self._cells(rack, status), key=rack.name)
+        if selected is not None:
+            with contextlib.suppress(RowDoesNotExist):
+                table.move_cursor(row=table.get_row_index(selected.name))
+        table.check_idle()
+        self._show_note()
+
+    def _cells(self, rack: RackEntry, status: RackStatus | None) -> list[object]:
+        current = rack.name == self.keyroll.current_rack
+        name = Text(CURRENT_MARK if current else "  ", style="bold") + Text(
+            rack.name, style="bold" if current else ""
+        )
+        badges = production_badge(rack.production) + read_only_badge(rack.read_only)
+        return [
+            name,
+            rack.via,
+            status_text(status.status if status else ""),
+            (status.version if status else "") or "-",
+            str(status.count) if status and status.count else "-",
+            self._last(rack.name),
+            badges,
+        ]
+
+    def _last(self, name: str) -> Text:
+        running = self.keyroll.rolls.running_on(name)
+        return last_roll_text(self.keyroll.last_rolls.get(name), running.kind if running else None)
+
+    @property
+    def selected_rack(self) -> RackEntry | None:
+        """The rack under the cursor, if any."""
+        table = self.query_one("#racks", DataTable)
+        inventory = self.keyroll.inventory
+        if inventory is None or table.row_count == 0:
+            return None
+        key = table.coordinate_to_cell_key(table.cursor_coordinate).row_key.value
+        return inventory.find(str(key)) if key is not None else None
+
+    def _show_note(self) -> None:
+        note = self.query_one("#racks-note", Static)
+        inventory = self.keyroll.inventory
+        if inventory is not None and not inventory.racks:
+            note.update(
+                "keyroll knows no racks: run `convox login`, add [[racks]] to its settings, "
+                "or try `keyroll --sandbox`."
+            )
+            return
+        rack = self.selected_rack
+        status = self.keyroll.statuses.get(rack.name) if rack else None
+        note.update(status.error if status and status.error else "")
+
+    @on(DataTable.RowHighlighted, "#racks")
+    def _highlighted(self) -> None:
+        self._show_note()
+
+    @on(DataTable.RowSelected, "#racks")
+    def _selected(self) -> None:
+        self.action_open()
+
+    # filter ----------------------------------------------------------------------------------
+
+    def action_filter(self) -> None:
+        field = self.query_one("#filter", Input)
+        field.display = True
+        field.focus()
+
+    def action_clear_filter(self) -> None:
+        field = self.query_one("#filter", Input)
+        field.value = ""
+        field.display = False
+        self.query_one("#racks", DataTable).focus()
+
+    @on(Input.Changed, "#filter")
+    def _filter_changed(self, event: Input.Changed) -> None:
+        self._fill(event.value)
+
+    @on(Input.Submitted, "#filter")
+    def _filter_done(self) -> None:
+        self.query_one("#racks", DataTable).focus()
+
+    # actions ---------------------------------------------------------------------------------
+
+    def action_open(self) -> None:
+        if self.query_one("#filter", Input).has_focus:
+            self.query_one("#racks", DataTable).focus()  # enter ends the filter
+            return
+        rack = self.selected_rack
+        if rack is not None:
+            self.keyroll.open_rack(rack.name)
+
+    def action_switch(self) -> None:
+        rack = self.selected_rack
+        if rack is not None:
+            self.keyroll.switch_rack(rack.name)
+
+    def action_watch(self) -> None:
+        rack = self.selected_rack
+        run = self.keyroll.rolls.latest_for(rack.name) if rack else None
+        if run is None:
+            self.notify("No roll of this rack has run since keyroll started.")
+            return
+        self.keyroll.open_roll(run)
+
+    def action_account(self) -> None:
+        self.keyroll.open_account()
