@@ -188,7 +188,7 @@ def test_detached_roll_is_finished_by_resume(open_ws: Callable[..., Workspace]) 
     done = list(
         resume_all(
             journal,
-            lambda name: target_for(ws, name),
+            lambda record: target_for(ws, record.rack),
             options=lambda _t: FAST,
             confirm=lambda _q: True,
         )
@@ -213,7 +213,7 @@ def test_resume_asks_before_requesting_a_stored_key(open_ws: Callable[..., Works
     done = list(
         resume_all(
             journal,
-            lambda name: target_for(ws, name),
+            lambda record: target_for(ws, record.rack),
             options=lambda _t: FAST,
             confirm=lambda q: questions.append(q) or False,
         )

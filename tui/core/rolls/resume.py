@@ -44,7 +44,7 @@ def unfinished(journal: Journal) -> list[RollRecord]:
 
 def resume_all(
     journal: Journal,
-    target_for: Callable[[str], RollTarget],
+    target_for: Callable[[RollRecord], RollTarget],
     *,
     options: Callable[[RollTarget], RollOptions],
     confirm: Confirm,
@@ -54,7 +54,7 @@ def resume_all(
     """Resume every unfinished roll in turn, yielding each one's summary as it ends."""
     for record in unfinished(journal):
         try:
-            target = target_for(record.rack)
+            target = target_for(record)
         except KeyrollError as error:
             yield Unresumable(record, f"Roll {record.roll_id} of {record.rack}: {error}")
             continue

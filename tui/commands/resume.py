@@ -1,0 +1,95 @@
+"""`keyroll resume`: finish every roll the journal holds open (after a crash, or no --wait)."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Callable
+
+from tui.commands.roll import ACCOUNT_KEY, options_for
+from tui.commands.roll_progress import ProgressPrinter, exit_code_for, print_json, summary_lines
+from tui.commands.roll_targets import account_target, inventory_for, journal_for, target_for
+from tui.commands.workspace import open_workspace
+from tui.core.errors import EXIT_FAILED, EXIT_OK
+from tui.core.journal import RollRecord
+from tui.core.rolls.events import RollEvent
+from tui.core.rolls.resume import Unresumable, resume_all, unfinished
+from tui.core.rolls.summary import RollSummary
+from tui.core.rolls.target import RollTarget
+
+
+def _confirm(args: argparse.Namespace, printer: ProgressPrinter) -> Callable[[str], bool]:
+    """Yes/no questions: `--yes` answers yes; a terminal asks; otherwise the answer is no."""
+
+    def ask(question: str) -> bool:
+        if getattr(args, "yes", False):
+            printer.write(f"{question} yes (--yes)")
+            return True
+        if sys.stdin.isatty() and not getattr(args, "json", False):
+            answer = input(f"{question} [y/N] ").strip().lower()
+            return answer in ("y", "yes")
+        printer.write(f"{question} no (no terminal to ask: run `keyroll resume --yes` to go on)")
+        return False
+
+    return ask
+
+
+def run(args: argparse.Namespace) -> int:
+    """Resume each unfinished roll in turn; exit with the worst outcome's status."""
+    as_json = bool(getattr(args, "json", False))
+    printer = ProgressPrinter(quiet=as_json)
+    summaries: list[RollSummary] = []
+    problems: list[str] = []
+    with open_workspace(args) as workspace:
+        journal = journal_for(workspace)
+        if not unfinished(journal):
+            return _nothing(as_json, journal.problems)
+        inventory = inventory_for(workspace)
+
+        def target(record: RollRecord) -> RollTarget:
+            if record.kind == ACCOUNT_KEY:
+                return account_target(workspace, inventory)
+            return target_for(workspace, record.rack, inventory)
+
+        def emit(record: RollRecord, event: RollEvent) -> None:
+            printer(event)
+
+        options = options_for(workspace, _waiting(args))
+        for result in resume_all(
+            journal,
+            target,
+            options=lambda _target: options,
+            confirm=_confirm(args, printer),
+            emit=emit,
+        ):
+            if isinstance(result, Unresumable):
+                problems.append(result.reason)
+                printer.write(f"cannot resume: {result.reason}")
+                continue
+            summaries.append(result)
+            if not as_json:
+                for line in summary_lines(result):
+                    printer.write(line)
+    if as_json:
+        print_json(
+            {"resumed": [s.to_json() for s in summaries], "problems": problems},
+        )
+    codes = [exit_code_for(s.outcome) for s in summaries] + [EXIT_FAILED] * len(problems)
+    return max(codes, default=EXIT_OK)
+
+
+def _waiting(args: argparse.Namespace) -> argparse.Namespace:
+    """Resume always waits: finishing the roll is the point."""
+    waiting = argparse.Namespace(**vars(args))
+    waiting.wait = True
+    return waiting
+
+
+def _nothing(as_json: bool, problems: list[str]) -> int:
+    if as_json:
+        print_json({"resumed": [], "problems": problems})
+    else:
+        print("No unfinished rolls: nothing to resume.")
+        for problem in problems:
+            print(f"warning: {problem}")
+    return EXIT_OK
