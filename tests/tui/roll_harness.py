@@ -1,0 +1,221 @@
+"""Test harness for the roll screen and dialogs: a small app, sandbox workspaces, replays.
+
+`RollHarness` is a test app that plays the app's part of the contract (start a roll in a
+thread worker, forward its messages to the roll screen on top, open a roll); the screen
+and dialogs under test are the product's.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import threading
+import time
+from collections.abc import Callable, Iterator
+from contextlib import ExitStack
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+from textual import work
+from textual.app import App
+from textual.pilot import Pilot
+from textual.widget import Widget
+
+from tui.commands.workspace import Workspace, open_workspace
+from tui.core.roll_runs import Emit, RollRun, RollRuns
+from tui.core.rolls.base import Roll
+from tui.core.rolls.events import (
+    Finished,
+    InstanceProgress,
+    Note,
+    Outcome,
+    Phase,
+    PhaseChanged,
+    ProbeSeen,
+    RollEvent,
+    ServiceProcesses,
+    StackEventSeen,
+)
+from tui.core.rolls.instance_key import SSH_KEY_MISMATCH
+from tui.core.rolls.target import RollOptions
+from tui.messages import RollEnded, RollUpdated
+from tui.screens.roll import RollScreen
+
+FAST = RollOptions(poll_s=0.05, probe_s=0.05, verify_s=5.0)
+T0 = datetime(2025, 3, 4, 9, 30, 0, tzinfo=UTC)
+
+
+def isolate_aws(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    """No real AWS credentials, config or instance metadata reach a test."""
+    monkeypatch.setenv("AWS_EC2_METADATA_DISABLED", "true")
+    monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", str(tmp_path / "no-credentials"))
+    monkeypatch.setenv("AWS_CONFIG_FILE", str(tmp_path / "no-config"))
+    monkeypatch.setenv("TZ", "UTC")
+    time.tzset()  # event times render in local time: make it UTC for stable text
+    for name in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_PROFILE"):
+        monkeypatch.delenv(name, raising=False)
+
+
+@pytest.fixture
+def sandbox_workspaces() -> Iterator[Callable[..., Workspace]]:
+    """Open in-process sandbox workspaces; each closes at the end of the test."""
+    with ExitStack() as stack:
+
+        def make(scenario: str = "ok", speed: float = 30.0) -> Workspace:
+            args = argparse.Namespace(sandbox=True, scenario=scenario, speed=speed)
+            return stack.enter_context(open_workspace(args))
+
+        yield make
+
+
+class RollHarness(App[None]):
+    """A test app with the contract's roll API: `start_roll`, `open_roll`, `rolls`."""
+
+    def __init__(self, *, read_only: bool = False) -> None:
+        super().__init__()
+        self.rolls = RollRuns()
+        self.read_only = read_only
+        self.opened: list[RollRun] = []
+
+    def start_roll(
+        self, rack: str, kind: str, route: str, make: Callable[[Emit, threading.Event], Roll]
+    ) -> RollRun:
+        run = self.rolls.start(
+            rack, kind, route, make, on_event=lambda r, e: self.post_message(RollUpdated(r, e))
+        )
+        self._run_roll(run)
+        return run
+
+    @work(thread=True, exit_on_error=False, group="rolls", description="Running a roll")
+    def _run_roll(self, run: RollRun) -> None:
+        assert run.roll is not None
+        self.rolls.finish(run, run.roll.run())
+        self.post_message(RollEnded(run))
+
+    def open_roll(self, run: RollRun) -> None:
+        self.opened.append(run)
+        self.push_screen(RollScreen(run))
+
+    def on_roll_updated(self, message: RollUpdated) -> None:
+        # forward to a roll screen only: other screens would bubble it back here
+        if isinstance(self.screen, RollScreen):
+            self.screen.post_message(RollUpdated(message.run, message.event))
+
+    def on_roll_ended(self, message: RollEnded) -> None:
+        if isinstance(self.screen, RollScreen):
+            self.screen.post_message(RollEnded(message.run))
+
+
+class ReplayApp(App[None]):
+    """Opens a roll screen on a run whose events were fed in beforehand."""
+
+    def __init__(self, run: RollRun, *, read_only: bool = False) -> None:
+        super().__init__()
+        self.run_under_test = run
+        self.read_only = read_only
+        self.rolls = RollRuns()
+
+    def on_mount(self) -> None:
+        self.push_screen(RollScreen(self.run_under_test))
+
+
+class FrozenRun(RollRun):
+    """A run whose clock is fixed, for snapshots."""
+
+    @property
+    def elapsed_s(self) -> float:
+        return 83.0
+
+
+def replayed_run(
+    events: list[RollEvent], *, kind: str = "rack-key", route: str = "rack"
+) -> RollRun:
+    """A run of `acme/staging` holding `events` (no roll object: a replay)."""
+    run = FrozenRun(1, "acme/staging", kind, route)
+    run.events.extend(events)
+    return run
+
+
+def stack_event(seconds: int, logical: str, status: str, reason: str = "") -> StackEventSeen:
+    kind = "AWS::CloudFormation::Stack" if logical == "staging" else "AWS::ECS::Service"
+    if logical.startswith("Instances"):
+        kind = "AWS::AutoScaling::AutoScalingGroup"
+    return StackEventSeen(T0 + timedelta(seconds=seconds), logical, status, reason, kind)
+
+
+def mid_roll_events() -> list[RollEvent]:
+    """An instance keyroll of acme/staging, halfway: batch 1 of 2 done, one outage."""
+    events: list[RollEvent] = [
+        PhaseChanged(Phase.PREFLIGHT),
+        Note("Pre-flight on acme/staging: status running, 2 instance(s), 2 service(s) checked."),
+        PhaseChanged(Phase.PLANNED),
+        PhaseChanged(Phase.UPDATE_REQUESTED),
+        PhaseChanged(Phase.WATCHING),
+        stack_event(0, "staging", "UPDATE_IN_PROGRESS", "User Initiated"),
+        stack_event(2, "InstancesLaunchTemplate", "UPDATE_IN_PROGRESS"),
+        stack_event(4, "InstancesLaunchTemplate", "UPDATE_COMPLETE"),
+        stack_event(5, "Instances", "UPDATE_IN_PROGRESS"),
+        stack_event(
+            6,
+            "Instances",
+            "UPDATE_IN_PROGRESS",
+            "Rolling update initiated. Terminating 2 obsolete instance(s) in batches of 1.",
+        ),
+        InstanceProgress(1, 2, ("i-0aaa1111",), ("i-0ccc3333",), ("i-0bbb2222",)),
+        ServiceProcesses("web", "web", 1, 1),
+        ServiceProcesses("api", "api", 0, 1),
+    ]
+    for n in range(30):
+        events.append(ProbeSeen(n not in (11, 12, 13), 0.02 + (n % 5) * 0.01, "running"))
+    return events
+
+
+def rolled_back_events() -> list[RollEvent]:
+    """The same keyroll, rolled back: a batch never signalled."""
+    reason = (
+        "Failed to receive 1 resource signal(s) for the current batch. Each resource signal "
+        "timeout is counted as a FAILURE."
+    )
+    events = mid_roll_events()
+    events += [
+        stack_event(40, "Instances", "UPDATE_FAILED", reason),
+        stack_event(41, "staging", "UPDATE_ROLLBACK_IN_PROGRESS", reason),
+        stack_event(60, "staging", "UPDATE_ROLLBACK_COMPLETE"),
+        Note("CloudFormation's reasons: " + reason, "info"),
+        Note(SSH_KEY_MISMATCH, "error"),
+        Note("Retry once the stack is stable: `keyroll roll instance-key acme/staging`."),
+    ]
+    summary: dict[str, Any] = {
+        "kind": "instance-key",
+        "rack": "acme/staging",
+        "via": "rack",
+        "outcome": "rolled_back",
+        "downtime_s": 3.0,
+        "longest_outage_s": 3.0,
+        "probes": 30,
+        "final_stack_status": "UPDATE_ROLLBACK_COMPLETE",
+        "failure_reasons": [f"Instances: {reason}"],
+        "warnings": [],
+        "messages": [],
+    }
+    events.append(Finished(Outcome.ROLLED_BACK, summary))
+    return events
+
+
+def plain(widget: Widget) -> str:
+    """The text a Static-like widget shows."""
+    content: Any = getattr(widget, "content", "")
+    return str(getattr(content, "plain", content))
+
+
+async def wait_until(
+    pilot: Pilot[Any], condition: Callable[[], bool], timeout: float = 20.0
+) -> None:
+    """Let the app run until `condition()` holds (fails the test after `timeout`)."""
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + timeout
+    while not condition():
+        assert loop.time() < deadline, "timed out waiting for the app"
+        await pilot.pause(0.05)

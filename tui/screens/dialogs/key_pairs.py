@@ -1,0 +1,154 @@
+"""The rack's instance key pairs: unused ones can be deleted, after a confirmation.
+
+The verdicts come from `tui.core.key_pair_cleanup` (a pair in use by `Key` or an instance is
+never offered); deleting runs in a thread worker, which judges the pairs afresh first.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from rich.text import Text
+from textual import on, work
+from textual.app import ComposeResult
+from textual.containers import Horizontal, VerticalScroll
+from textual.widgets import Button, SelectionList, Static
+from textual.widgets.selection_list import Selection
+from textual.worker import Worker, WorkerState
+
+from tui.core.inventory import RackEntry
+from tui.core.key_pair_cleanup import KeyPairReport, KeyPairVerdict, delete_unused_key_pairs
+from tui.screens.dialogs.base import Dialog
+from tui.screens.dialogs.confirm import ConfirmDialog
+
+DELETE_GROUP = "key-pairs-delete"
+
+
+def created_words(verdict: KeyPairVerdict) -> str:
+    return verdict.created.strftime("%Y-%m-%d") if verdict.created else "unknown date"
+
+
+class KeyPairsDialog(Dialog[list[str] | None]):
+    """List `pairs` of `rack` (a report or its verdicts); returns the names deleted."""
+
+    def __init__(self, rack: RackEntry, pairs: KeyPairReport | Sequence[KeyPairVerdict]) -> None:
+        super().__init__()
+        self.rack = rack
+        self.verdicts = list(pairs.verdicts if isinstance(pairs, KeyPairReport) else pairs)
+        self.deleted: list[str] = []
+
+    @property
+    def unused(self) -> list[KeyPairVerdict]:
+        return [v for v in self.verdicts if v.unused and v.name not in self.deleted]
+
+    @property
+    def read_only(self) -> bool:
+        return bool(getattr(self.app, "read_only", False) or self.rack.read_only)
+
+    def compose(self) -> ComposeResult:
+        with VerticalScroll(classes="dialog-box"):
+            yield Static(
+                Text.assemble("Instance key pairs of ", (self.rack.name, "bold")),
+                classes="dialog-title",
+            )
+            yield Static(self._kept_text(), classes="dialog-text", id="key-pairs-kept")
+            yield SelectionList[str](
+                *[
+                    Selection(f"{v.name}  created {created_words(v)}", v.name, True)
+                    for v in self.unused
+                ],
+                id="key-pairs-unused",
+            )
+            yield Static("", classes="dialog-error", id="key-pairs-status")
+            with Horizontal(classes="dialog-buttons"):
+                yield Button("Delete selected", variant="error", id="key-pairs-delete")
+                yield Button("Close", id="key-pairs-close")
+
+    def on_mount(self) -> None:
+        self._refresh_state()
+        self.query_one("#key-pairs-unused", SelectionList).focus()
+
+    def _kept_text(self) -> Text:
+        kept = [v for v in self.verdicts if not v.unused]
+        text = Text()
+        unused = len(self.unused)
+        text.append(
+            f"{unused} unused key pair(s) can be deleted; "
+            "Convox's keyroll never deletes the pair it replaces.",
+        )
+        for verdict in kept:
+            text.append(f"\nkept  {verdict.name}", style="bold")
+            text.append(f"  {verdict.why}", style="dim")
+        return text
+
+    def _refresh_state(self, busy: bool = False) -> None:
+        button = self.query_one("#key-pairs-delete", Button)
+        selected = self.query_one("#key-pairs-unused", SelectionList).selected
+        status = self.query_one("#key-pairs-status", Static)
+        if self.read_only:
+            button.disabled = True
+            button.label = "Delete (read-only)"
+            status.update("keyroll runs read-only: it lists key pairs and deletes nothing.")
+            return
+        button.disabled = busy or not selected
+        if not self.unused:
+            status.update("No unused key pair is left to delete.")
+
+    @on(SelectionList.SelectedChanged)
+    def _selection_changed(self) -> None:
+        self._refresh_state()
+
+    @on(Button.Pressed, "#key-pairs-close")
+    def _close(self) -> None:
+        self.action_cancel()
+
+    def cancelled(self) -> list[str] | None:
+        return list(self.deleted) if self.deleted else None
+
+    @on(Button.Pressed, "#key-pairs-delete")
+    def _delete_pressed(self) -> None:
+        names = list(self.query_one("#key-pairs-unused", SelectionList).selected)
+        if not names or self.read_only:
+            return
+        question = (
+            f"Delete {len(names)} key pair(s) of {self.rack.name} from EC2 ({', '.join(names)})? "
+            "Their private keys cannot be recovered."
+        )
+        typed = self.rack.name if self.rack.production else None
+
+        def confirmed(yes: bool | None) -> None:
+            if yes:
+                self._refresh_state(busy=True)
+                self.query_one("#key-pairs-status", Static).update("Deleting…")
+                self.delete_pairs(names)
+
+        self.app.push_screen(ConfirmDialog(question, typed), confirmed)
+
+    @work(
+        thread=True,
+        exclusive=True,
+        exit_on_error=False,
+        group=DELETE_GROUP,
+        description="Deleting unused key pairs",
+    )
+    def delete_pairs(self, names: list[str]) -> list[str]:
+        return delete_unused_key_pairs(self.rack.aws, self.rack.stack, names)
+
+    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
+        if event.worker.group != DELETE_GROUP:
+            return
+        if event.state == WorkerState.SUCCESS:
+            deleted = list(event.worker.result or [])
+            self.deleted.extend(deleted)
+            self.query_one("#key-pairs-status", Static).update(
+                f"Deleted {len(deleted)} key pair(s): {', '.join(deleted)}."
+            )
+            listing = self.query_one("#key-pairs-unused", SelectionList)
+            for name in deleted:
+                listing.remove_option(name)
+            self.query_one("#key-pairs-kept", Static).update(self._kept_text())
+            self._refresh_state()
+        elif event.state == WorkerState.ERROR:
+            # the app's one worker handler notifies the error's sentence
+            self.query_one("#key-pairs-status", Static).update(str(event.worker.error))
+            self._refresh_state()

@@ -1,0 +1,328 @@
+"""The live roll screen: phase, resources, events, availability, instances, and the outcome.
+
+The run keeps every event; the screen renders from `run.events` when it opens and then
+follows. An update message only arms a short timer, so however fast events arrive, the
+widgets redraw at most ten times a second, each time with the whole batch.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+from typing import Any, Protocol, cast
+
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.screen import Screen
+from textual.timer import Timer
+from textual.widgets import Footer, Header
+
+from tui.core.roll_runs import Emit, RollRun
+from tui.core.rolls.base import Roll
+from tui.core.rolls.events import (
+    BackoffNotice,
+    Finished,
+    InstanceProgress,
+    Note,
+    PhaseChanged,
+    ProbeSeen,
+    RollEvent,
+    ServiceProcesses,
+    StackEventSeen,
+)
+from tui.messages import RollEnded, RollUpdated
+from tui.screens.dialogs import ConfirmDialog
+from tui.widgets.availability import AvailabilityTimeline
+from tui.widgets.event_log import BLANK_TIME, EventLog, event_line
+from tui.widgets.instance_progress import InstanceReplacement
+from tui.widgets.resource_board import ResourceBoard
+from tui.widgets.roll_header import HeaderState, RollHeader
+from tui.widgets.roll_outcome import RollOutcome, can_retry
+
+FLUSH_S = 0.1  # at most ten redraws a second, whatever the event rate
+RACK_STATUS_REASON = "rack status (GET /system)"
+WATCHED_BY_CLOUDFORMATION = "CloudFormation"
+WATCHED_BY_RACK = "the rack's status (CloudFormation events need AWS access)"
+
+
+class RollLauncher(Protocol):
+    """What the roll screen needs from the app to start a roll again."""
+
+    read_only: bool
+
+    def start_roll(
+        self, rack: str, kind: str, route: str, make: Callable[[Emit, threading.Event], Roll]
+    ) -> RollRun: ...
+
+    def open_roll(self, run: RollRun) -> None: ...
+
+
+class RollScreen(Screen[None]):
+    """One roll, live: `escape` goes back while it goes on, `c` stops watching it."""
+
+    DEFAULT_CSS = """
+    RollScreen #roll-top {
+        height: auto;
+        max-height: 16;
+    }
+    RollScreen #roll-board {
+        width: 1fr;
+        height: auto;
+        max-height: 16;
+        border: round $primary 50%;
+        border-title-color: $text-muted;
+    }
+    RollScreen #roll-side {
+        width: 1fr;
+        height: auto;
+        border: round $primary 50%;
+        border-title-color: $text-muted;
+    }
+    """
+
+    BINDINGS = [
+        Binding(
+            "escape",
+            "back",
+            "Back",
+            id="roll.back",
+            tooltip="Go back; the roll goes on and the header counts it.",
+        ),
+        Binding(
+            "f",
+            "toggle_follow",
+            "Follow",
+            id="roll.follow",
+            tooltip="Follow the newest events, or pause to read back.",
+        ),
+        Binding(
+            "c",
+            "stop_watching",
+            "Stop watching",
+            id="roll.stop",
+            tooltip="Stop watching this roll; the journal keeps it for resume.",
+        ),
+        Binding(
+            "t",
+            "retry",
+            "Retry keyroll",
+            id="roll.retry",
+            tooltip="Start the same instance keyroll again.",
+        ),
+    ]
+
+    def __init__(self, run: RollRun) -> None:
+        super().__init__()
+        self.roll_run = run
+        roll = run.roll
+        rack = roll.target.rack if roll is not None else None
+        self.header_state = HeaderState(
+            rack=run.rack,
+            kind=run.kind,
+            route=run.route,
+            production=bool(rack and rack.production),
+        )
+        roots = {run.rack, rack.stack if rack else run.rack.rsplit("/", 1)[-1]}
+        self.board = ResourceBoard(roots, id="roll-resources")
+        self.availability = AvailabilityTimeline(
+            roll.options.probe_s if roll is not None else 1.0, id="roll-availability"
+        )
+        self.fleet = InstanceReplacement(id="roll-instances")
+        self.log_view = EventLog(id="roll-log")
+        self.header_bar = RollHeader(self.header_state, id="roll-header")
+        self.outcome = RollOutcome(id="roll-outcome")
+        self.errors: list[str] = []
+        self._seen = 0
+        self._last_up: bool | None = None
+        self._flush_timer: Timer | None = None
+        self._ticker: Timer | None = None
+        self._ended = False
+
+    # layout ------------------------------------------------------------------------------
+
+    def compose(self) -> ComposeResult:
+        yield Header()
+        yield self.header_bar
+        with Horizontal(id="roll-top"):
+            board_box = VerticalScroll(self.board, id="roll-board")
+            board_box.border_title = "resources"
+            yield board_box
+            side = Vertical(self.availability, self.fleet, id="roll-side")
+            side.border_title = "rack"
+            yield side
+        yield self.log_view
+        yield self.outcome
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.title = f"roll · {self.roll_run.rack}"
+        self._drain()
+        if not self._ended:
+            self._ticker = self.set_interval(1.0, self._tick)
+        self.log_view.focus()
+
+    # following the run ---------------------------------------------------------------------
+
+    def on_roll_updated(self, message: RollUpdated) -> None:
+        message.stop()
+        if message.run is self.roll_run and self._flush_timer is None:
+            self._flush_timer = self.set_timer(FLUSH_S, self._drain)
+
+    def on_roll_ended(self, message: RollEnded) -> None:
+        message.stop()
+        if message.run is self.roll_run:
+            self._drain()
+
+    def _tick(self) -> None:
+        self.header_state.elapsed_s = self.roll_run.elapsed_s
+        self.header_bar.redraw()
+
+    def _drain(self) -> None:
+        """Fold every event not yet shown into the widgets, then redraw each once."""
+        if self._flush_timer is not None:
+            self._flush_timer.stop()
+            self._flush_timer = None
+        events = self.roll_run.events
+        fresh = events[self._seen : len(events)]
+        self._seen += len(fresh)
+        lines: list[str] = []
+        finished: Finished | None = None
+        for event in fresh:
+            line = self._fold(event)
+            if line is not None:
+                lines.append(line)
+            if isinstance(event, Finished):
+                finished = event
+        if fresh:
+            self.log_view.push(lines)
+            self.log_view.flush()
+            self.board.redraw()
+            self.availability.redraw()
+            self.fleet.redraw()
+        self.header_state.stack_status = self.board.states.stack_status
+        self._tick()
+        if finished is not None and not self._ended:
+            self._end(finished)
+
+    def _fold(self, event: RollEvent) -> str | None:
+        """Give one event to its widget; returns its log line, if it has one."""
+        state = self.header_state
+        if isinstance(event, StackEventSeen):
+            self.board.feed(event)
+            rack_api = event.reason == RACK_STATUS_REASON
+            state.watched_with = WATCHED_BY_RACK if rack_api else WATCHED_BY_CLOUDFORMATION
+        elif isinstance(event, ProbeSeen):
+            self.availability.feed(event)
+            return self._probe_line(event)
+        elif isinstance(event, InstanceProgress | ServiceProcesses):
+            self.fleet.feed(event)
+        elif isinstance(event, PhaseChanged):
+            state.phase = event.phase.value
+        elif isinstance(event, Note) and event.level == "error":
+            self.errors.append(event.text)
+        elif isinstance(event, BackoffNotice):
+            self.notify(
+                f"AWS throttled the watch; retrying in {event.delay_s:g} s.",
+                severity="warning",
+                timeout=min(8.0, max(3.0, event.delay_s)),
+            )
+        return event_line(event)
+
+    def _probe_line(self, probe: ProbeSeen) -> str | None:
+        """A log line only when the rack starts or stops answering."""
+        was, self._last_up = self._last_up, probe.up
+        if was is None or was == probe.up:
+            return None
+        if probe.up:
+            return f"{BLANK_TIME}  · the rack answers again ({probe.detail or 'up'})"
+        return f"{BLANK_TIME}  error: the rack stopped answering ({probe.detail or 'down'})"
+
+    def _end(self, finished: Finished) -> None:
+        self._ended = True
+        if self._ticker is not None:
+            self._ticker.stop()
+            self._ticker = None
+        summary: dict[str, Any] = finished.summary
+        state = self.header_state
+        state.ended, state.outcome = True, finished.outcome
+        state.phase = "done" if finished.outcome is not None else "stopped"
+        state.stack_status = str(summary.get("final_stack_status") or state.stack_status)
+        watched = summary.get("watched_with")
+        if watched:
+            state.watched_with = (
+                WATCHED_BY_CLOUDFORMATION if watched == "cloudformation" else WATCHED_BY_RACK
+            )
+        self.header_bar.redraw()
+        if summary.get("probes"):
+            self.availability.measured(
+                float(summary.get("downtime_s") or 0.0),
+                float(summary.get("longest_outage_s") or 0.0),
+            )
+            self.availability.redraw()
+        self.outcome.show(summary, self.errors, retry=self._retry_allowed())
+        self.refresh_bindings()
+
+    # actions -------------------------------------------------------------------------------
+
+    def _retry_allowed(self) -> bool:
+        finished = self.roll_run.finished
+        return finished is not None and can_retry(finished.summary)
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "stop_watching":
+            return self.roll_run.running and not self._ended
+        if action == "retry":
+            if not self._retry_allowed():
+                return None
+            return not getattr(self.app, "read_only", False)
+        return True
+
+    def action_back(self) -> None:
+        self.app.pop_screen()
+
+    def action_toggle_follow(self) -> None:
+        self.log_view.follow = not self.log_view.follow
+
+    def action_stop_watching(self) -> None:
+        if self.roll_run.cancel.is_set():
+            return
+        self.roll_run.cancel.set()
+        self.notify(
+            f"Stopping the watch of {self.roll_run.rack}; the update goes on, and the journal "
+            "keeps the roll for resume.",
+            title="Stop watching",
+        )
+
+    def action_retry(self) -> None:
+        run = self.roll_run
+        production = self.header_state.production
+        question = (
+            f"Start the instance keyroll of {run.rack} again via {run.route}? CloudFormation "
+            "replaces every instance once more."
+        )
+        self.app.push_screen(
+            ConfirmDialog(question, run.rack if production else None), self._retry_confirmed
+        )
+
+    def _retry_confirmed(self, confirmed: bool | None) -> None:
+        from tui.core.rolls.instance_key import InstanceKeyRoll
+
+        old = self.roll_run.roll
+        if not confirmed or not isinstance(old, InstanceKeyRoll):
+            return
+
+        def make(emit: Emit, cancel: threading.Event) -> Roll:
+            return InstanceKeyRoll(
+                old.target,
+                old.route,
+                options=old.options,
+                force=old.force,
+                emit=emit,
+                cancel=cancel,
+            )
+
+        launcher = cast(RollLauncher, self.app)
+        run = launcher.start_roll(self.roll_run.rack, old.kind, old.route, make)
+        self.app.pop_screen()
+        launcher.open_roll(run)

@@ -1,0 +1,105 @@
+"""The end of a roll in words: outcome, why, the failed resources' reasons, downtime, warnings."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from rich.text import Text
+from textual.widgets import Static
+
+from tui.core.rolls.instance_key import SSH_KEY_MISMATCH
+from tui.widgets.roll_header import KIND_WORDS
+
+GOOD, BAD, WARN, DIM = "bold #5fd75f", "bold #ff5f5f", "#ffd75f", "dim"
+RETRYABLE = frozenset({"rolled_back", "failed"})
+
+
+def headline(summary: Mapping[str, Any]) -> tuple[str, str]:
+    """(sentence, style) saying how the roll ended."""
+    what = KIND_WORDS.get(str(summary.get("kind", "")), "key")
+    rack = summary.get("rack", "")
+    status = summary.get("final_stack_status") or ""
+    at = f" ({status})" if status else ""
+    outcome = summary.get("outcome")
+    if outcome == "succeeded":
+        return f"The {what} of {rack} was rolled{at}.", GOOD
+    if outcome == "rolled_back":
+        return f"The roll of {rack}'s {what} rolled back{at}: the old key is still in use.", BAD
+    if outcome == "failed":
+        return f"The roll of {rack}'s {what} failed{at}.", BAD
+    if outcome == "refused":
+        return f"The roll of {rack}'s {what} was refused before anything changed.", WARN
+    return (
+        f"Stopped watching {rack}: the journal keeps the roll, and `keyroll resume` (or the "
+        "dashboard at its next start) finishes it.",
+        WARN,
+    )
+
+
+def can_retry(summary: Mapping[str, Any]) -> bool:
+    """An instance keyroll that rolled back or failed may be started again with `t`."""
+    return summary.get("kind") == "instance-key" and summary.get("outcome") in RETRYABLE
+
+
+def outcome_text(summary: Mapping[str, Any], errors: Sequence[str], *, retry: bool) -> Text:
+    """Everything the person needs once the roll is over, most important first."""
+    sentence, style = headline(summary)
+    text = Text()
+    text.append(sentence, style=style)
+    for error in dict.fromkeys(errors):
+        if error == SSH_KEY_MISMATCH:
+            continue
+        text.append(f"\n{error}")
+    reasons = list(dict.fromkeys(summary.get("failure_reasons") or []))
+    if reasons:
+        text.append("\nFailed resources:", style="bold")
+        for reason in reasons:
+            text.append(f"\n  • {reason}", style=BAD)
+    probes = int(summary.get("probes") or 0)
+    if probes:
+        downtime = float(summary.get("downtime_s") or 0.0)
+        longest = float(summary.get("longest_outage_s") or 0.0)
+        text.append("\nMeasured downtime: ", style="bold")
+        text.append(
+            f"{downtime:.1f} s over {probes} probes (longest outage {longest:.1f} s)",
+            style=BAD if downtime else GOOD,
+        )
+    if summary.get("old_key_refused") is True:
+        text.append("\nThe rack refuses the old key.", style=GOOD)
+    for warning in dict.fromkeys(summary.get("warnings") or []):
+        text.append(f"\n⚠ {warning}", style=WARN)
+    if SSH_KEY_MISMATCH in errors:
+        text.append(f"\n{SSH_KEY_MISMATCH}", style=BAD)
+    if retry:
+        text.append("\nPress ")
+        text.append("t", style="bold reverse")
+        text.append(" to start the same instance keyroll again (once the stack is stable).")
+    return text
+
+
+class RollOutcome(Static):
+    """Hidden while the roll runs; at its end, `show(...)` fills it."""
+
+    DEFAULT_CSS = """
+    RollOutcome {
+        height: auto;
+        max-height: 14;
+        padding: 0 1;
+        border: round $primary;
+        border-title-color: $text;
+        display: none;
+    }
+    RollOutcome.-shown {
+        display: block;
+    }
+    RollOutcome.-bad {
+        border: round $error;
+    }
+    """
+
+    def show(self, summary: Mapping[str, Any], errors: Sequence[str], *, retry: bool) -> None:
+        self.border_title = "outcome"
+        self.set_class(summary.get("outcome") != "succeeded", "-bad")
+        self.add_class("-shown")
+        self.update(outcome_text(summary, errors, retry=retry))
