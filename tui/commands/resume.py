@@ -21,14 +21,20 @@ from tui.core.rolls.target import RollTarget
 def _confirm(args: argparse.Namespace, printer: ProgressPrinter) -> Callable[[str], bool]:
     """Yes/no questions: `--yes` answers yes; a terminal asks; otherwise the answer is no."""
 
+    def say(line: str) -> None:  # with --json, stdout holds the JSON object alone
+        if getattr(args, "json", False):
+            print(line, file=sys.stderr, flush=True)
+        else:
+            printer.write(line)
+
     def ask(question: str) -> bool:
         if getattr(args, "yes", False):
-            printer.write(f"{question} yes (--yes)")
+            say(f"{question} yes (--yes)")
             return True
         if sys.stdin.isatty() and not getattr(args, "json", False):
             answer = input(f"{question} [y/N] ").strip().lower()
             return answer in ("y", "yes")
-        printer.write(f"{question} no (no terminal to ask: run `keyroll resume --yes` to go on)")
+        say(f"{question} no (no terminal to ask: run `keyroll resume --yes` to go on)")
         return False
 
     return ask
@@ -64,7 +70,8 @@ def run(args: argparse.Namespace) -> int:
         ):
             if isinstance(result, Unresumable):
                 problems.append(result.reason)
-                printer.write(f"cannot resume: {result.reason}")
+                if not as_json:
+                    printer.write(f"cannot resume: {result.reason}")
                 continue
             summaries.append(result)
             if not as_json:

@@ -358,15 +358,25 @@ class RackKeyRoll(Roll):
         self.summary.final_stack_status = status
         if applied:
             return self._settle(Outcome.SUCCEEDED, host, new, old, key_host=key_host)
-        outcome = Outcome.ROLLED_BACK if "ROLLBACK" in status else Outcome.FAILED
-        keystore.retire_pending(key_host, new)
-        raise_or_note = (
-            "The update rolled back"
-            if outcome is Outcome.ROLLED_BACK
-            else "The update never took effect (it was not sent before the stop, or it failed)"
+        if "ROLLBACK" in status:
+            keystore.retire_pending(key_host, new)
+            self.note(
+                "The update rolled back; the old key stays current and the new one was retired."
+            )
+            return Outcome.ROLLED_BACK
+        question = (
+            f"Roll {record.roll_id} stopped as it requested the update of {self.target.name}, "
+            "and the rack shows no sign of it. Request it now?"
         )
-        self.note(f"{raise_or_note}; the old key stays current and the new one was retired.")
-        return outcome
+        if not confirm(question):
+            keystore.retire_pending(key_host, new)
+            raise RollFailed(
+                "Abandoned: the update never took effect, the old key stays current and the "
+                "unused new key was retired."
+            )
+        if client is not None:
+            self.stop_probe()
+        return self._request_again(client, host, new, old, key_host)
 
     def _applied_check(
         self, host: str | None, new: Secret
