@@ -514,6 +514,8 @@ class KeyrollApp(App[int]):
                 "try again, and report it if it happens again."
             )
         self.notify(text, title=event.worker.description or "", severity="error", timeout=10)
+        if event.worker.group == "workspace":
+            self._tell_screens("workspace_failed", text)
 
 
 def _with_fresh_keys(inventory: Inventory, workspace: Workspace) -> Inventory:

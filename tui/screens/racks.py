@@ -138,6 +138,11 @@ class RacksScreen(Screen[None]):
         """The inventory (or the journal, or the current rack) changed: lay the rows out again."""
         self._fill(self.query_one("#filter", Input).value)
 
+    def workspace_failed(self, sentence: str) -> None:
+        """keyroll's files could not be opened: say so where the racks would be."""
+        self.query_one("#racks", DataTable).loading = False
+        self.query_one("#racks-note", Static).update(sentence)
+
     def statuses_changed(self, statuses: dict[str, RackStatus]) -> None:
         """Update the status cells of the racks just polled, in place."""
         table = self.query_one("#racks", DataTable)

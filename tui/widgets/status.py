@@ -77,7 +77,7 @@ def mode_banner_text(*, sandboxed: bool, automatic: bool, scenario: str, read_on
         )
     if read_only:
         parts.append("READ-ONLY: every roll action is disabled.")
-    return "  ".join(parts)
+    return "\n".join(parts)
 
 
 class ModeBanner(Static):

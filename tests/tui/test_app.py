@@ -1,0 +1,265 @@
+"""The app against the sandbox: first frame, modes, worker failures, two rolls, resume at start."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+from textual.widgets import DataTable
+
+from tests.tui.conftest import (
+    SIZE,
+    dashboard_args,
+    screen_text,
+    until_statuses,
+    wait_for,
+)
+from tui.app import KeyrollApp, rolls_running_text
+from tui.commands.roll_targets import target_for
+from tui.commands.workspace import Workspace, starts_on_sandbox
+from tui.core.errors import BadInputError
+from tui.core.journal import Journal
+from tui.core.rolls.events import Outcome
+from tui.core.rolls.rack_key import RackKeyRoll
+from tui.core.rolls.target import RollOptions
+from tui.core.status_schedule import StatusSchedule
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def rack_key_make(app: KeyrollApp, rack: str, route: str) -> Any:
+    target = app.target_for(rack)
+    options = app.roll_options(target)
+
+    def make(emit: Any, cancel: threading.Event) -> RackKeyRoll:
+        return RackKeyRoll(target, route, options=options, emit=emit, cancel=cancel)
+
+    return make
+
+
+def test_importing_the_app_loads_no_boto3() -> None:
+    code = "import sys, tui.app, tui.screens.racks; print('boto3' in sys.modules)"
+    out = subprocess.run(
+        [sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, check=True
+    )
+    assert out.stdout.strip() == "False"
+
+
+async def test_first_frame_comes_before_the_workspace_opens(make_app: Any) -> None:
+    """The banner and the header show while the workspace (and every network call) waits."""
+    app, opener = make_app()
+    release = threading.Event()
+    real_open = opener.__call__
+
+    @contextmanager
+    def slow(args: Any) -> Iterator[Workspace]:
+        release.wait(10)
+        with real_open(args) as workspace:
+            yield workspace
+
+    app._opener = slow
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause(0.2)
+        text = screen_text(app)
+        assert "SANDBOX (--sandbox): these racks are simulated" in text
+        assert "no roll running" in text
+        assert app.inventory is None
+        assert app.query_one("#racks", DataTable).loading
+        release.set()
+        await until_statuses(pilot, app)
+        assert app.query_one("#racks", DataTable).row_count == 3
+
+
+async def test_a_failed_workspace_is_one_notification_with_its_sentence() -> None:
+    sentence = "The settings file is broken at line 3; fix that line and start keyroll again."
+
+    @contextmanager
+    def broken(args: Any) -> Iterator[Workspace]:
+        raise BadInputError(sentence)
+        yield  # pragma: no cover
+
+    app = KeyrollApp(dashboard_args(), opener=broken)
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_for(pilot, lambda: bool(app._notifications), what="a notification")
+        messages = [n.message for n in app._notifications]
+        assert messages == [sentence]
+        assert sentence in screen_text(app)  # also where the racks would be
+        assert "Traceback" not in screen_text(app)
+
+
+def test_starts_on_the_sandbox_only_when_nothing_is_configured(tmp_path: Path) -> None:
+    assert starts_on_sandbox()
+    home = tmp_path / "home"
+    (home / ".convox").mkdir(parents=True)
+    assert not starts_on_sandbox()
+    (home / ".convox").rmdir()
+    config = tmp_path / "keyroll-home" / "config"
+    config.mkdir(parents=True)
+    (config / "config.toml").write_text('[[racks]]\nname = "dev"\nhost = "rack.example"\n')
+    assert not starts_on_sandbox()
+    (config / "config.toml").write_text("this is = = not toml")
+    assert not starts_on_sandbox()  # a broken file is shown as an error, not hidden
+
+
+async def test_the_dashboard_command_starts_on_the_sandbox_by_itself(monkeypatch: Any) -> None:
+    """`keyroll` with nothing configured: the app is built with auto-sandbox and says so."""
+    from tui.commands import dashboard
+
+    built: list[KeyrollApp] = []
+
+    def fake_run(self: KeyrollApp) -> int:
+        built.append(self)
+        return 0
+
+    monkeypatch.setattr(KeyrollApp, "run", fake_run)
+    args = dashboard_args(sandbox=False)
+    assert dashboard.run(args) == 0
+    assert built[0].sandboxed and built[0].auto_sandbox
+
+
+async def test_read_only_disables_and_shows_every_roll_action(make_app: Any) -> None:
+    from tui.palette import palette_commands
+
+    app, _ = make_app(read_only=True)
+    async with app.run_test(size=SIZE) as pilot:
+        await until_statuses(pilot, app)
+        assert "READ-ONLY: every roll action is disabled." in screen_text(app)
+        commands = {c.text: c for c in palette_commands(app)}
+        assert "Roll the API key of dev (disabled)" in commands
+        assert "Instance keyroll of acme/production (disabled)" in commands
+        assert "Roll the account key (disabled)" in commands
+        assert "Switch to dev" in commands  # switching is not a roll
+        app.open_rack("dev")
+        await wait_for(pilot, lambda: type(app.screen).__name__ == "RackScreen")
+        bindings = {b.binding.action: b.enabled for b in app.screen.active_bindings.values()}
+        assert bindings["roll_rack_key"] is False
+        assert bindings["instance_keyroll"] is False
+        assert bindings["back"] is True
+        await pilot.press("r", "k")
+        await pilot.pause(0.2)
+        assert type(app.screen).__name__ == "RackScreen"  # no dialog opened
+        assert app.rolls.all() == []
+        commands["Roll the API key of dev (disabled)"].run()
+        await pilot.pause(0.1)
+        assert any("read-only" in n.message for n in app._notifications)
+        try:
+            app.start_roll("dev", "rack-key", "rack", rack_key_make(app, "dev", "rack"))
+        except Exception as error:
+            assert "read-only" in str(error)
+        else:
+            raise AssertionError("start_roll ran in read-only mode")
+
+
+async def test_two_rolls_at_once_are_counted_in_the_header(make_app: Any) -> None:
+    app, opener = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await until_statuses(pilot, app)
+        first = app.start_roll("dev", "rack-key", "rack", rack_key_make(app, "dev", "rack"))
+        second = app.start_roll(
+            "acme/staging",
+            "rack-key",
+            "console",
+            rack_key_make(app, "acme/staging", "console"),
+        )
+        await pilot.pause(0.05)
+        assert app.sub_title == "2 rolls running"
+        assert "2 rolls running" in screen_text(app)
+        await wait_for(pilot, lambda: not first.running and not second.running, 30, "both rolls")
+        assert first.summary is not None and first.summary.outcome is Outcome.SUCCEEDED
+        assert second.summary is not None and second.summary.outcome is Outcome.SUCCEEDED
+        await wait_for(pilot, lambda: "dev" in app.last_rolls and "acme/staging" in app.last_rolls)
+        await pilot.pause(0.1)
+        text = screen_text(app)
+        assert "no roll running" in text
+        assert text.count("rack-key succeeded") == 2
+        assert sum("succeeded" in n.message for n in app._notifications) == 2
+        # the dev rack answers the new key: the status poller keeps reading it
+        assert opener.sandbox is not None
+        world_key = opener.sandbox.world.rack("dev").api_keys[0]
+        assert opener.workspace is not None
+        host = opener.sandbox.rack_host("dev")
+        assert opener.workspace.keystore.current(host) == world_key
+
+
+async def test_unfinished_rolls_are_offered_for_resume_at_start(make_app: Any) -> None:
+    app, opener = make_app()
+
+    def leave_a_roll_unfinished(workspace: Workspace) -> None:
+        target = target_for(workspace, "dev")
+        options = RollOptions.from_settings(workspace.settings, wait=False)
+        summary = RackKeyRoll(target, "rack", options=options).run()
+        assert summary.outcome is None  # detached once the update was requested
+
+    opener.before_yield = leave_a_roll_unfinished
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_for(pilot, lambda: type(app.screen).__name__ == "ResumeScreen")
+        await pilot.pause(0.1)
+        text = screen_text(app)
+        assert "1 roll did not finish" in text
+        assert "rack-key unfinished" in text  # the racks table under the dialog
+        row = next(line for line in text.splitlines() if "rack  " in line and "dev" in line)
+        assert "rack-key" in row and "watching" in row
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: len(app.rolls.all()) == 1, what="the resumed roll")
+        run = app.rolls.all()[0]
+        assert (run.rack, run.kind, run.route) == ("dev", "rack-key", "rack")
+        await wait_for(pilot, lambda: not run.running, 30, "the resumed roll to end")
+        assert run.summary is not None and run.summary.outcome is Outcome.SUCCEEDED
+        assert any("Resuming roll" in getattr(e, "text", "") for e in run.events)
+        assert opener.workspace is not None
+        journal = Journal(opener.workspace.state_dir / "rolls", opener.workspace.keystore)
+        assert journal.unfinished() == []
+
+
+async def test_resume_later_leaves_the_journal_alone(make_app: Any) -> None:
+    app, opener = make_app()
+
+    def leave_a_roll_unfinished(workspace: Workspace) -> None:
+        target = target_for(workspace, "dev")
+        options = RollOptions.from_settings(workspace.settings, wait=False)
+        RackKeyRoll(target, "rack", options=options).run()
+
+    opener.before_yield = leave_a_roll_unfinished
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_for(pilot, lambda: type(app.screen).__name__ == "ResumeScreen")
+        await pilot.press("escape")
+        await pilot.pause(0.2)
+        assert type(app.screen).__name__ == "RacksScreen"
+        assert app.rolls.all() == []
+        assert opener.workspace is not None
+        journal = Journal(opener.workspace.state_dir / "rolls", opener.workspace.keystore)
+        assert len(journal.unfinished()) == 1
+
+
+def test_status_schedule_polls_rolling_racks_every_active_interval() -> None:
+    schedule = StatusSchedule(active_s=2.0, idle_s=30.0)
+    racks = ["dev", "prod"]
+    assert schedule.due(racks, now=0.0) == racks  # never polled: due at once
+    schedule.polled(racks, active={"dev"}, now=0.0)
+    assert schedule.due(racks, now=1.9) == []
+    assert schedule.due(racks, now=2.0) == ["dev"]
+    schedule.polled(["dev"], active={"dev"}, now=2.0)
+    assert schedule.due(racks, now=29.9) == ["dev"]
+    assert schedule.due(racks, now=30.0) == ["dev", "prod"]
+    schedule.hurry("prod", now=3.0)  # a roll just started on prod
+    assert schedule.due(racks, now=3.0) == ["prod"]
+    assert schedule.wait_s(racks, now=3.0, cap=0.5) == 0.0
+    schedule.polled(["prod"], active={"dev", "prod"}, now=3.0)
+    assert schedule.wait_s(racks, now=3.0, cap=5.0) == 1.0  # dev at 4.0, prod at 5.0
+    assert rolls_running_text(0) == "no roll running"
+    assert rolls_running_text(1) == "1 roll running"
+
+
+async def test_the_app_polls_with_the_settings_intervals(make_app: Any) -> None:
+    app, _ = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await until_statuses(pilot, app)
+        assert (app.schedule.active_s, app.schedule.idle_s) == (0.2, 1.0)
+        run = app.start_roll("dev", "rack-key", "rack", rack_key_make(app, "dev", "rack"))
+        assert app.schedule.interval_of("dev", {r.rack for r in app.rolls.running()}) == 0.2
+        await wait_for(pilot, lambda: not run.running, 30, "the roll")
