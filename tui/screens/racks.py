@@ -16,7 +16,7 @@ from textual.binding import Binding, BindingType
 from textual.containers import Vertical
 from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Header, Input, Static
-from textual.widgets.data_table import RowDoesNotExist
+from textual.widgets.data_table import CellDoesNotExist, RowDoesNotExist
 
 from tui.core.inventory import RackEntry, RackStatus
 from tui.core.journal import HistoryEntry
@@ -33,14 +33,16 @@ from tui.widgets.status import (
 if TYPE_CHECKING:
     from tui.app import KeyrollApp
 
-COLUMNS = (
-    ("name", "Rack"),
-    ("source", "Source"),
-    ("status", "Status"),
-    ("version", "Version"),
-    ("count", "Instances"),
-    ("last", "Last roll"),
-    ("badge", ""),
+# (key, label, width): cells that polls update in place get a fixed width, so a longer
+# value never waits for the table to re-measure its columns
+COLUMNS: tuple[tuple[str, str, int | None], ...] = (
+    ("name", "Rack", None),
+    ("source", "Source", 8),
+    ("status", "Status", 10),
+    ("version", "Version", 14),
+    ("count", "Instances", 9),
+    ("last", "Last roll", 32),
+    ("badge", "", 24),
 )
 CURRENT_MARK = "▸ "
 
@@ -124,8 +126,8 @@ class RacksScreen(Screen[None]):
 
     def on_mount(self) -> None:
         table = self.query_one("#racks", DataTable)
-        for key, label in COLUMNS:
-            table.add_column(label, key=key)
+        for key, label, width in COLUMNS:
+            table.add_column(label, key=key, width=width)
         table.loading = self.keyroll.inventory is None
         self.query_one("#filter", Input).display = False
         table.focus()
@@ -156,17 +158,17 @@ class RacksScreen(Screen[None]):
                     "last": self._last(name),
                 }
                 for column, value in cells.items():
-                    table.update_cell(name, column, value, update_width=True)
-            except RowDoesNotExist:
+                    table.update_cell(name, column, value)
+            except (CellDoesNotExist, RowDoesNotExist):
                 continue  # filtered out: its row comes back with the new values
         table.check_idle()  # column widths are measured on idle: make sure one comes
         if app.inventory is not None:
             self._show_note()
 
     def on_roll_ended(self, message: RollEnded) -> None:
-        with contextlib.suppress(RowDoesNotExist):
+        with contextlib.suppress(CellDoesNotExist, RowDoesNotExist):
             self.query_one("#racks", DataTable).update_cell(
-                message.run.rack, "last", self._last(message.run.rack), update_width=True
+                message.run.rack, "last", self._last(message.run.rack)
             )
 
     # rows -------------------------------------------------------------------------------------

@@ -1,0 +1,143 @@
+"""The racks screen against the sandbox: table, filter, open, switch (also for the CLI), palette."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from textual.widgets import DataTable
+
+from tests.tui.conftest import SIZE, screen_text, until_statuses, wait_for
+from tui.core.current_rack import current_rack
+
+
+def rows(app: Any) -> list[str]:
+    table = app.screen.query_one("#racks", DataTable)
+    return [str(key.value) for key in table.rows]
+
+
+async def test_the_table_shows_every_rack_with_status_version_count_and_badge(
+    make_app: Any,
+) -> None:
+    app, _ = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await until_statuses(pilot, app)
+        await pilot.pause(0.1)
+        assert rows(app) == ["acme/production", "acme/staging", "dev"]
+        lines = {
+            name: next(line for line in screen_text(app).splitlines() if f" {name} " in line)
+            for name in rows(app)
+        }
+        assert lines["acme/production"].split()[1:6] == [
+            "console",
+            "running",
+            "20240415123456",
+            "3",
+            "never",
+        ]
+        assert "PRODUCTION" in lines["acme/production"]
+        assert "PRODUCTION" not in lines["acme/staging"]
+        assert lines["dev"].split()[1:5] == ["direct", "running", "20240415123456", "1"]
+
+
+async def test_slash_filters_and_escape_clears(make_app: Any) -> None:
+    app, _ = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await until_statuses(pilot, app)
+        await pilot.press("slash", "s", "t", "a", "g")
+        assert rows(app) == ["acme/staging"]
+        await pilot.press("enter")  # ends the filter, keeps it
+        assert app.focused is not None and app.focused.id == "racks"
+        assert rows(app) == ["acme/staging"]
+        await pilot.press("enter")  # opens the one rack left
+        await wait_for(pilot, lambda: type(app.screen).__name__ == "RackScreen")
+        assert app.screen.rack.name == "acme/staging"
+        await pilot.press("escape")
+        await pilot.press("escape")  # clears the filter
+        assert rows(app) == ["acme/production", "acme/staging", "dev"]
+        await pilot.press("slash", *"direct")
+        assert rows(app) == ["dev"]  # by source
+        await pilot.press("escape", "slash", *"production")
+        assert rows(app) == ["acme/production"]  # by its badge
+        await pilot.press("escape", "slash", *"nothing-like-this")
+        assert rows(app) == []
+
+
+async def test_s_switches_keyroll_and_the_convox_cli(make_app: Any) -> None:
+    app, opener = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await until_statuses(pilot, app)
+        await pilot.press("down", "down", "s")  # dev
+        await wait_for(pilot, lambda: app.current_rack == "dev", what="the switch")
+        workspace, sandbox = opener.workspace, opener.sandbox
+        assert workspace is not None and sandbox is not None
+        assert current_rack(workspace.state_dir) == "dev"
+        host = sandbox.rack_host("dev")
+        cli = workspace.cli.path
+        assert (cli / "host").read_text().strip() == host
+        assert json.loads((cli / "racks").read_text())[host] == "dev"
+        note = app._notifications
+        assert any(n.message.startswith("Switched to dev. Convox CLI: wrote") for n in note)
+        await pilot.pause(0.1)
+        line = next(x for x in screen_text(app).splitlines() if " dev " in x)
+        assert "▸ dev" in line
+        # and back to a Console rack: the CLI's racks entry names org/name on the Console host
+        await pilot.press("up", "up", "s")
+        await wait_for(pilot, lambda: app.current_rack == "acme/production")
+        console_host = sandbox.console_host
+        assert (cli / "host").read_text().strip() == console_host
+        assert json.loads((cli / "racks").read_text())[console_host] == "acme/production"
+
+
+async def test_the_palette_switches_and_opens_racks(make_app: Any) -> None:
+    app, _ = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await until_statuses(pilot, app)
+        await pilot.press("ctrl+p")
+        await pilot.press(*"Switch to acme/staging")
+        await pilot.pause(0.5)
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: app.current_rack == "acme/staging", what="the switch")
+        await pilot.press("ctrl+p")
+        await pilot.press(*"Open dev")
+        await pilot.pause(0.5)
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: type(app.screen).__name__ == "RackScreen")
+        assert app.screen.rack.name == "dev"
+        await pilot.press("ctrl+p")
+        await pilot.press(*"theme")  # Textual's own commands are kept
+        await pilot.pause(0.5)
+        assert "theme" in screen_text(app).lower()
+
+
+async def test_question_mark_shows_the_keys_of_the_current_screen(make_app: Any) -> None:
+    app, _ = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await until_statuses(pilot, app)
+        await pilot.press("question_mark")
+        await wait_for(pilot, lambda: type(app.screen).__name__ == "HelpScreen")
+        await pilot.pause(0.1)
+        text = screen_text(app)
+        assert "Keys: racks" in text
+        for line in ("/    Filter", "s    Switch", "a    Account", "q    Quit"):
+            assert line in text
+        await pilot.press("question_mark")
+        await wait_for(pilot, lambda: type(app.screen).__name__ == "RacksScreen")
+        app.open_rack("dev")
+        await wait_for(pilot, lambda: type(app.screen).__name__ == "RackScreen")
+        await pilot.press("question_mark")
+        await wait_for(pilot, lambda: type(app.screen).__name__ == "HelpScreen")
+        await pilot.pause(0.1)
+        text = screen_text(app)
+        assert "Keys: rack" in text
+        assert "Roll API key" in text and "Instance keyroll" in text and "Key pairs" in text
+        assert "Re-link" not in text  # dev is a direct rack: nothing to re-link
+
+
+async def test_q_quits(make_app: Any) -> None:
+    app, _ = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await until_statuses(pilot, app)
+        await pilot.press("q")
+        await pilot.pause(0.2)
+    assert app.return_code == 0
