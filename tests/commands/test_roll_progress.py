@@ -1,0 +1,84 @@
+"""The headless roll's output: which events print, how, and the closing line."""
+
+from __future__ import annotations
+
+import io
+from datetime import UTC, datetime
+
+from tui.commands.roll_progress import ProgressPrinter, exit_code_for, print_summary
+from tui.core.rolls.events import (
+    BackoffNotice,
+    Finished,
+    Note,
+    Outcome,
+    Phase,
+    PhaseChanged,
+    ProbeSeen,
+    ServiceProcesses,
+    StackEventSeen,
+)
+from tui.core.rolls.summary import RollSummary
+
+
+def printed(*events: object, quiet: bool = False) -> list[str]:
+    out = io.StringIO()
+    printer = ProgressPrinter(quiet=quiet, stream=out)
+    for event in events:
+        printer(event)  # type: ignore[arg-type]
+    return out.getvalue().splitlines()
+
+
+def test_availability_prints_only_its_changes() -> None:
+    lines = printed(
+        ProbeSeen(True, 0.01, "running"),
+        ProbeSeen(True, 0.01, "running"),
+        ProbeSeen(False, 3.0, "no answer in 3 s"),
+        ProbeSeen(False, 3.0, "no answer in 3 s"),
+        ProbeSeen(True, 0.02, "running"),
+        ProbeSeen(True, 0.02, "running"),
+    )
+    assert len(lines) == 2
+    assert lines[0].endswith("availability: DOWN (no answer in 3 s)")
+    assert "availability: up again after " in lines[1] and lines[1].endswith("(20 ms)")
+
+
+def test_stack_events_phases_backoff_notes_and_processes() -> None:
+    at = datetime(2026, 1, 2, 3, 4, 5, tzinfo=UTC)
+    stamp = at.astimezone().strftime("%H:%M:%S")
+    lines = printed(
+        PhaseChanged(Phase.WATCHING),
+        StackEventSeen(at, "ServiceWebApi", "UPDATE_FAILED", "Circuit Breaker"),
+        BackoffNotice(4.0, "AWS Throttling DescribeStackEvents"),
+        Note("the old key still works", "warning"),
+        ServiceProcesses("web", "web", 2, 3),
+        ServiceProcesses("web", "web", 2, 3),
+        ServiceProcesses("web", "web", 3, 3),
+        Finished(Outcome.SUCCEEDED, {}),
+    )
+    assert lines[0].endswith(" step watching")
+    assert lines[1] == f"{stamp} ServiceWebApi UPDATE_FAILED Circuit Breaker"
+    assert lines[2].endswith(
+        "AWS Throttling DescribeStackEvents: waiting 4 s before asking AWS again"
+    )
+    assert lines[3].endswith(" warning: the old key still works")
+    assert lines[4].endswith("web/web: 2 of 3 process(es) running (below desired)")
+    assert lines[5].endswith("web/web: 3 of 3 process(es) running")
+    assert len(lines) == 6
+
+
+def test_json_mode_prints_no_progress() -> None:
+    assert printed(PhaseChanged(Phase.PLANNED), Note("hello"), quiet=True) == []
+
+
+def test_summary_line_and_exit_codes() -> None:
+    summary = RollSummary(kind="rack-key", rack="dev", via="rack", outcome=Outcome.ROLLED_BACK)
+    summary.failure_reasons.append("ServiceWebApi: Circuit Breaker")
+    summary.downtime_s, summary.longest_outage_s, summary.probes = 1.25, 1.0, 12
+    out = io.StringIO()
+    print_summary(summary, as_json=False, stream=out)
+    reason, last = out.getvalue().splitlines()
+    assert reason == "reason: ServiceWebApi: Circuit Breaker"
+    assert last.startswith("rolled_back: rack-key roll of dev via rack; downtime 1.2 s")
+    assert "Next: the old key stays in use" in last
+    codes = [exit_code_for(o) for o in (*Outcome, None)]
+    assert codes == [0, 1, 1, 3, 0]
