@@ -14,10 +14,12 @@ import time
 from collections.abc import Callable, Iterator
 from contextlib import ExitStack
 from datetime import UTC, datetime, timedelta
+from io import StringIO
 from pathlib import Path
 from typing import Any
 
 import pytest
+from rich.console import Console
 from textual import work
 from textual.app import App
 from textual.pilot import Pilot
@@ -219,3 +221,12 @@ async def wait_until(
     while not condition():
         assert loop.time() < deadline, "timed out waiting for the app"
         await pilot.pause(0.05)
+
+
+def screen_text(app: App[Any]) -> str:
+    """Every character on the screen as a person sees it, as plain text."""
+    width, height = app.size
+    console = Console(file=StringIO(), width=width, height=height, record=True)
+    update = app.screen._compositor.render_update(full=True, screen_stack=app._background_screens)
+    console.print(update)
+    return console.export_text()

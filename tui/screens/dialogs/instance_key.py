@@ -126,7 +126,12 @@ class InstanceKeyrollDialog(Dialog[InstanceKeyRequest | None]):
             else:
                 with RadioSet(id="instance-key-route"):
                     for n, route in enumerate(ROUTES):
-                        yield RadioButton(ROUTE_LABELS[route], value=n == 0, name=route)
+                        yield RadioButton(
+                            ROUTE_LABELS[route],
+                            value=n == 0,
+                            name=route,
+                            id=f"instance-key-route-{route}",
+                        )
                 yield Static("", classes="dialog-text", id="instance-key-plan")
                 if self.needs_typing:
                     why = "despite the downtime risk" if report.risks else "on a production rack"

@@ -36,6 +36,7 @@ class KeyPairsDialog(Dialog[list[str] | None]):
         self.rack = rack
         self.verdicts = list(pairs.verdicts if isinstance(pairs, KeyPairReport) else pairs)
         self.deleted: list[str] = []
+        self.outcome = ""  # the last deletion's result or error, as a sentence
 
     @property
     def unused(self) -> list[KeyPairVerdict]:
@@ -54,7 +55,7 @@ class KeyPairsDialog(Dialog[list[str] | None]):
             yield Static(self._kept_text(), classes="dialog-text", id="key-pairs-kept")
             yield SelectionList[str](
                 *[
-                    Selection(f"{v.name}  created {created_words(v)}", v.name, True)
+                    Selection(f"{v.name}  created {created_words(v)}", v.name, True, id=v.name)
                     for v in self.unused
                 ],
                 id="key-pairs-unused",
@@ -82,17 +83,19 @@ class KeyPairsDialog(Dialog[list[str] | None]):
         return text
 
     def _refresh_state(self, busy: bool = False) -> None:
+        """Enable Delete when it can act, and show the newest status line."""
         button = self.query_one("#key-pairs-delete", Button)
         selected = self.query_one("#key-pairs-unused", SelectionList).selected
-        status = self.query_one("#key-pairs-status", Static)
         if self.read_only:
             button.disabled = True
             button.label = "Delete (read-only)"
-            status.update("keyroll runs read-only: it lists key pairs and deletes nothing.")
-            return
-        button.disabled = busy or not selected
-        if not self.unused:
-            status.update("No unused key pair is left to delete.")
+            status = "keyroll runs read-only: it lists key pairs and deletes nothing."
+        else:
+            button.disabled = busy or not selected
+            status = "Deleting…" if busy else self.outcome
+            if not status and not self.unused:
+                status = "No unused key pair is left to delete."
+        self.query_one("#key-pairs-status", Static).update(status)
 
     @on(SelectionList.SelectedChanged)
     def _selection_changed(self) -> None:
@@ -119,7 +122,6 @@ class KeyPairsDialog(Dialog[list[str] | None]):
         def confirmed(yes: bool | None) -> None:
             if yes:
                 self._refresh_state(busy=True)
-                self.query_one("#key-pairs-status", Static).update("Deleting…")
                 self.delete_pairs(names)
 
         self.app.push_screen(ConfirmDialog(question, typed), confirmed)
@@ -140,15 +142,13 @@ class KeyPairsDialog(Dialog[list[str] | None]):
         if event.state == WorkerState.SUCCESS:
             deleted = list(event.worker.result or [])
             self.deleted.extend(deleted)
-            self.query_one("#key-pairs-status", Static).update(
-                f"Deleted {len(deleted)} key pair(s): {', '.join(deleted)}."
-            )
             listing = self.query_one("#key-pairs-unused", SelectionList)
             for name in deleted:
                 listing.remove_option(name)
             self.query_one("#key-pairs-kept", Static).update(self._kept_text())
+            self.outcome = f"Deleted {len(deleted)} key pair(s): {', '.join(deleted)}."
             self._refresh_state()
         elif event.state == WorkerState.ERROR:
             # the app's one worker handler notifies the error's sentence
-            self.query_one("#key-pairs-status", Static).update(str(event.worker.error))
+            self.outcome = str(event.worker.error)
             self._refresh_state()

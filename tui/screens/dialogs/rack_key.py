@@ -102,12 +102,18 @@ class RackKeyRollDialog(Dialog[RackKeyRequest | None]):
             yield Static("Route", classes="dialog-label")
             with RadioSet(id="rack-key-route"):
                 for n, route in enumerate(self.routes):
-                    yield RadioButton(ROUTE_LABELS[route], value=n == 0, name=route)
+                    yield RadioButton(
+                        ROUTE_LABELS[route], value=n == 0, name=route, id=f"rack-key-route-{route}"
+                    )
             with Vertical(id="rack-key-own-box"):
                 yield Static("Key", classes="dialog-label")
                 with RadioSet(id="rack-key-source"):
-                    yield RadioButton("a random key (40-50 letters and digits)", value=True)
-                    yield RadioButton("my own key", name="own")
+                    yield RadioButton(
+                        "a random key (40-50 letters and digits)",
+                        value=True,
+                        id="rack-key-source-random",
+                    )
+                    yield RadioButton("my own key", name="own", id="rack-key-source-own")
                 yield Input(
                     placeholder="your key: letters and digits, at most 50",
                     password=True,
