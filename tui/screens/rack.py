@@ -183,6 +183,11 @@ class RackScreen(Screen[None]):
         fresh = inventory.find(self.rack.name) if inventory else None
         if fresh is not None:
             self.rack = fresh
+        self._fetch()  # the app reloads the inventory after each roll: the history changed
+
+    def on_screen_resume(self) -> None:
+        if self.overview is not None:
+            self._fetch()  # back from a roll or a dialog: show what changed meanwhile
 
     def on_roll_ended(self, message: RollEnded) -> None:
         if message.run.rack == self.rack.name:
