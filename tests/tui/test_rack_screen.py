@@ -37,9 +37,9 @@ async def test_the_rack_screen_shows_parameters_instances_and_services(make_app:
             "Version": "20240415123456",
         }
         instances = screen.query_one("#instances", DataTable)
-        assert sorted(str(instances.get_row_at(i)[0]) for i in range(instances.row_count)) == sorted(
-            i.instance_id for i in rack.instances
-        )
+        assert sorted(
+            str(instances.get_row_at(i)[0]) for i in range(instances.row_count)
+        ) == sorted(i.instance_id for i in rack.instances)
         services = screen.query_one("#services", DataTable)
         by_name = {
             f"{services.get_row_at(i)[0]}/{services.get_row_at(i)[1]}": services.get_row_at(i)
@@ -75,7 +75,9 @@ async def test_r_rolls_the_rack_key_and_the_history_shows_it(make_app: Any) -> N
         assert row[0] == "rack-key" and row[1] == "rack" and str(row[3]) == "succeeded"
         assert row[5] == run.summary.roll_id
         host = opener.sandbox.rack_host("dev")
-        assert opener.workspace.keystore.current(host) == opener.sandbox.world.rack("dev").api_keys[0]
+        assert (
+            opener.workspace.keystore.current(host) == opener.sandbox.world.rack("dev").api_keys[0]
+        )
 
 
 async def test_k_runs_the_preflight_and_shows_its_report(make_app: Any) -> None:

@@ -43,12 +43,15 @@ class AccountFetched(Message):
         self.overview = overview
 
 
-def account_lines(overview: AccountOverview | None) -> list[Text]:
+def account_lines(overview: AccountOverview | None, *, sandboxed: bool = False) -> list[Text]:
     """The account card's lines; the key only as `Secret.hint()` and its fingerprint."""
     if overview is None:
         return [Text("Reading the account…", style=MUTED_STYLE)]
+    console = overview.console_host or "-"
+    if sandboxed and overview.console_host:
+        console = "the sandbox's Console (on loopback)"  # its port changes every start
     lines = [
-        Text.assemble(("Console      ", "bold"), overview.console_host or "-"),
+        Text.assemble(("Console      ", "bold"), console),
         Text.assemble(("Account      ", "bold"), overview.account or "-"),
         Text.assemble(("API key      ", "bold"), overview.key_hint or "none held"),
         Text.assemble(("Fingerprint  ", "bold"), overview.fingerprint or "-"),
@@ -148,7 +151,7 @@ class AccountScreen(Screen[None]):
 
     def _show(self) -> None:
         self.query_one("#account-card", Static).update(
-            Text("\n").join(account_lines(self.overview))
+            Text("\n").join(account_lines(self.overview, sandboxed=self.keyroll.sandboxed))
         )
 
     # which actions are allowed ----------------------------------------------------------------

@@ -34,6 +34,7 @@ from tui.widgets.status import (
     production_badge,
     read_only_badge,
     status_text,
+    when_text,
 )
 
 if TYPE_CHECKING:
@@ -263,7 +264,7 @@ class RackScreen(Screen[None]):
             history.add_row(
                 entry.kind,
                 entry.route,
-                f"{age_text(entry.started)} ago",
+                when_text(entry.started),
                 outcome_text(entry.outcome),
                 downtime,
                 entry.roll_id,

@@ -13,7 +13,7 @@ from textual.screen import ModalScreen
 from textual.widgets import Button, DataTable, Static
 
 from tui.core.journal import RollRecord
-from tui.widgets.status import age_text
+from tui.widgets.status import when_text
 
 
 class ResumeScreen(ModalScreen[list[RollRecord] | None]):
@@ -51,7 +51,7 @@ class ResumeScreen(ModalScreen[list[RollRecord] | None]):
                 Text(record.rack, style="bold"),
                 record.kind,
                 record.route,
-                f"{age_text(record.started)} ago",
+                when_text(record.started),
                 record.last_step,
             )
         self.query_one("#resume-all", Button).focus()
