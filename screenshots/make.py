@@ -70,8 +70,9 @@ async def _home(pilot: Any) -> None:
     app = pilot.app
     await _until(
         pilot,
-        lambda: app.inventory is not None
-        and all(r.name in app.statuses for r in app.inventory.racks),
+        lambda: (
+            app.inventory is not None and all(r.name in app.statuses for r in app.inventory.racks)
+        ),
     )
     await pilot.pause(0.3)
 
@@ -112,11 +113,15 @@ def _instance_keyroll(pilot: Any, rack: str) -> Any:
     return run
 
 
+def _progress_count(run: Any) -> int:
+    return sum(type(event).__name__ == "InstanceProgress" for event in run.events)
+
+
 async def _roll_in_progress(pilot: Any) -> None:
     await _home(pilot)
     run = _instance_keyroll(pilot, "acme/staging")
     # a moment when the first batch is being replaced: events, probes and progress all show
-    await _until(pilot, lambda: sum(type(e).__name__ == "InstanceProgress" for e in run.events) >= 2)
+    await _until(pilot, lambda: _progress_count(run) >= 2)
     await pilot.pause(1.0)
 
 
