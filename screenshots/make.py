@@ -34,7 +34,6 @@ from tui.sandbox.runtime import Sandbox  # noqa: E402
 SIZE = (120, 40)
 SEED = 7
 ACCOUNT_KEY = "AccountKeyForScreenshots0123456789abcdXY42"  # only "XY42" is ever shown
-FAST_SETTINGS = {"poll_active_s": 0.5, "poll_idle_s": 5.0, "probe_interval_s": 0.25}
 OUT = Path(__file__).resolve().parent
 
 Drive = Callable[[Any], Awaitable[None]]
@@ -52,7 +51,9 @@ def _opener(scenario: str, speed: float) -> Callable[[argparse.Namespace], Any]:
         sandbox = Sandbox(scenario=scenario, speed=speed, seed=SEED)
         sandbox.world.console.api_key = Secret(ACCOUNT_KEY)
         with sandbox_workspace(sandbox) as workspace:
-            workspace.settings = replace(workspace.settings, **FAST_SETTINGS)
+            workspace.settings = replace(
+                workspace.settings, poll_active_s=0.5, poll_idle_s=5.0, probe_interval_s=0.25
+            )
             yield workspace
 
     return open_seeded
