@@ -170,7 +170,8 @@ def mid_roll_events() -> list[RollEvent]:
         ServiceProcesses("api", "api", 0, 1),
     ]
     for n in range(30):
-        events.append(ProbeSeen(n not in (11, 12, 13), 0.02 + (n % 5) * 0.01, "running"))
+        up = n not in (11, 12, 13)
+        events.append(ProbeSeen(up, 0.02 + (n % 5) * 0.01, "running" if up else "refused"))
     return events
 
 

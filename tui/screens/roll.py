@@ -270,12 +270,13 @@ class RollScreen(Screen[None]):
         return finished is not None and can_retry(finished.summary)
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        """Hide what cannot apply (False); show the retry disabled (None) when read-only."""
         if action == "stop_watching":
             return self.roll_run.running and not self._ended
         if action == "retry":
             if not self._retry_allowed():
-                return None
-            return not getattr(self.app, "read_only", False)
+                return False
+            return None if getattr(self.app, "read_only", False) else True
         return True
 
     def action_back(self) -> None:

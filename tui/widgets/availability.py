@@ -73,6 +73,8 @@ class AvailabilityTimeline(Static):
     DEFAULT_CSS = """
     AvailabilityTimeline {
         height: auto;
+        text-wrap: nowrap;
+        text-overflow: ellipsis;
         padding: 0 1;
     }
     """
@@ -91,7 +93,10 @@ class AvailabilityTimeline(Static):
         self._measured = (downtime_s, longest_s)
 
     def redraw(self) -> None:
-        self.update(self.render_timeline(max(10, self.size.width - 2)))
+        self.update(self.render_timeline(max(10, self.content_size.width)))
+
+    def on_resize(self) -> None:
+        self.redraw()
 
     def render_timeline(self, width: int) -> Text:
         line = self.timeline
@@ -102,6 +107,9 @@ class AvailabilityTimeline(Static):
             return text
         text.append(f"{len(line.probes)} probes  ")
         text.append(f"{line.down} down", style=DOWN_STYLE if line.down else UP_STYLE)
+        latency = line.last_latency_ms
+        if latency is not None:
+            text.append(f"  latency {latency} ms", style="dim")
         if self._measured is not None:
             total, longest = self._measured
             label = "measured downtime"
@@ -109,10 +117,7 @@ class AvailabilityTimeline(Static):
             total, longest = line.outage_s, line.longest_outage_s
             label = "outage ≈"
         style = DOWN_STYLE if total else UP_STYLE
-        text.append(f"  {label} {total:.1f} s (longest {longest:.1f} s)", style=style)
-        latency = line.last_latency_ms
-        if latency is not None:
-            text.append(f"  latency {latency} ms", style="dim")
+        text.append(f"\n{label} {total:.1f} s  longest {longest:.1f} s", style=style)
         text.append("\n")
         text.append_text(line.sparkline(width))
         return text

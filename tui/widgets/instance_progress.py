@@ -28,6 +28,8 @@ class InstanceReplacement(Static):
     DEFAULT_CSS = """
     InstanceReplacement {
         height: auto;
+        text-wrap: nowrap;
+        text-overflow: ellipsis;
         padding: 0 1;
         display: none;
     }

@@ -118,6 +118,8 @@ class ResourceBoard(Static):
     DEFAULT_CSS = """
     ResourceBoard {
         height: auto;
+        text-wrap: nowrap;
+        text-overflow: ellipsis;
         padding: 0 1;
     }
     """

@@ -55,6 +55,8 @@ class RollHeader(Static):
     DEFAULT_CSS = """
     RollHeader {
         height: auto;
+        text-wrap: nowrap;
+        text-overflow: ellipsis;
         padding: 0 1;
         background: $boost;
     }

@@ -25,7 +25,12 @@ def headline(summary: Mapping[str, Any]) -> tuple[str, str]:
     if outcome == "succeeded":
         return f"The {what} of {rack} was rolled{at}.", GOOD
     if outcome == "rolled_back":
-        return f"The roll of {rack}'s {what} rolled back{at}: the old key is still in use.", BAD
+        kept = (
+            "instances keep the old key pair"
+            if summary.get("kind") == "instance-key"
+            else ("old key stays current")
+        )
+        return f"The roll of {rack}'s {what} rolled back{at}: the {kept}.", BAD
     if outcome == "failed":
         return f"The roll of {rack}'s {what} failed{at}.", BAD
     if outcome == "refused":

@@ -1,0 +1,142 @@
+"""The roll screen and dialogs through the real app on the sandbox: keys in, screens out."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from tests.tui.conftest import SIZE, until_statuses, wait_for
+from tests.tui.roll_harness import plain, screen_text
+from tui.app import KeyrollApp
+from tui.core.rolls.events import Outcome
+from tui.screens.dialogs import ConfirmDialog, InstanceKeyrollDialog, RackKeyRollDialog
+from tui.screens.rack import RackScreen
+from tui.screens.roll import RollScreen
+
+MakeApp = Callable[..., tuple[KeyrollApp, Any]]
+
+
+def top(app: KeyrollApp, kind: type) -> Any:
+    screen = app.screen
+    assert isinstance(screen, kind), f"expected {kind.__name__}, the app shows {screen!r}"
+    return screen
+
+
+async def open_rack(pilot: Any, app: KeyrollApp, name: str) -> RackScreen:
+    await until_statuses(pilot, app)
+    app.open_rack(name)
+    await wait_for(pilot, lambda: isinstance(app.screen, RackScreen), what="the rack screen")
+    return top(app, RackScreen)
+
+
+async def test_a_rack_key_roll_from_the_rack_screen_to_its_outcome(make_app: MakeApp) -> None:
+    app, opener = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await open_rack(pilot, app, "dev")
+        await pilot.press("r")
+        await wait_for(pilot, lambda: isinstance(app.screen, RackKeyRollDialog), what="dialog")
+        assert "Dual-key" in screen_text(app)
+        await pilot.click("#rack-key-start")
+        await wait_for(pilot, lambda: isinstance(app.screen, RollScreen), what="the roll")
+        screen = top(app, RollScreen)
+        run = screen.roll_run
+        await wait_for(pilot, lambda: screen.outcome.has_class("-shown"), 20.0, "the outcome")
+        assert run.summary is not None and run.summary.outcome is Outcome.SUCCEEDED
+        text = screen_text(app)
+        assert "rack API key roll of dev via rack" in text and "SUCCEEDED" in text
+        assert "The rack API key of dev was rolled (UPDATE_COMPLETE)." in text
+        assert "Measured downtime: 0.0 s" in text
+        assert screen.board.states.stack_status == "UPDATE_COMPLETE"
+        key = opener.workspace.keystore.current(opener.sandbox.rack_host("dev"))
+        assert key is not None and key.reveal() not in text
+        assert key.reveal() not in "\n".join(screen.log_view.lines)
+        await pilot.press("escape")
+        assert isinstance(app.screen, RackScreen)
+        assert app.rolls.latest_for("dev") is run
+
+
+async def test_a_rolled_back_keyroll_shows_the_mismatch_and_t_retries_it(
+    make_app: MakeApp,
+) -> None:
+    app, _ = make_app(scenario="rollback")
+    async with app.run_test(size=SIZE) as pilot:
+        await open_rack(pilot, app, "dev")
+        await pilot.press("k")
+        await wait_for(pilot, lambda: isinstance(app.screen, InstanceKeyrollDialog), 10.0, "dialog")
+        assert "myapp/web runs 1 of 1 process(es) and will go down" in screen_text(app)
+        dialog = top(app, InstanceKeyrollDialog)
+        dialog.query_one("#instance-key-typed").focus()
+        await pilot.press(*"dev", "enter")
+        await wait_for(pilot, lambda: isinstance(app.screen, RollScreen), what="the roll")
+        screen = top(app, RollScreen)
+        first = screen.roll_run
+        await wait_for(pilot, lambda: screen.outcome.has_class("-shown"), 30.0, "the outcome")
+        assert first.summary is not None and first.summary.outcome is Outcome.ROLLED_BACK
+        text = screen_text(app)
+        assert "ROLLED BACK" in text and "SSH key mismatch" in text
+        assert "Failed resources:" in text and "resource signal" in text
+        assert "Press t" in plain(screen.outcome)
+        assert "Instances" in screen.board.states.resources
+        await pilot.press("t")
+        await wait_for(pilot, lambda: isinstance(app.screen, ConfirmDialog), what="the question")
+        await pilot.click("#confirm-yes")
+        await wait_for(pilot, lambda: len(app.rolls.all()) == 2, what="the second roll")
+        second = app.rolls.all()[1]
+        assert (second.rack, second.kind, second.route) == ("dev", "instance-key", "rack")
+        await wait_for(
+            pilot,
+            lambda: isinstance(app.screen, RollScreen) and app.screen.roll_run is second,
+            what="the second roll's screen",
+        )
+        await wait_for(pilot, lambda: not second.running, 30.0, "the second roll's end")
+
+
+async def test_a_preflight_refusal_allows_only_cancel(make_app: MakeApp) -> None:
+    app, opener = make_app(sandbox={"speed": 0.5})
+    async with app.run_test(size=SIZE) as pilot:
+        await open_rack(pilot, app, "dev")
+        opener.sandbox.world.update_rack_parameters("dev", {"InstanceType": "t3.large"})
+        await pilot.press("k")
+        await wait_for(pilot, lambda: isinstance(app.screen, InstanceKeyrollDialog), 10.0, "dialog")
+        text = screen_text(app)
+        assert "Rack dev is updating" in text and "cannot start" in text
+        assert not app.screen.query("#instance-key-start")
+        await pilot.press("escape")
+        assert isinstance(app.screen, RackScreen) and app.rolls.all() == []
+
+
+async def test_two_rolls_at_once_each_on_its_own_screen(make_app: MakeApp) -> None:
+    app, _ = make_app(sandbox={"speed": 3.0})
+    async with app.run_test(size=SIZE) as pilot:
+        for name in ("dev", "acme/staging"):
+            await open_rack(pilot, app, name)
+            await pilot.press("r")
+            await wait_for(pilot, lambda: isinstance(app.screen, RackKeyRollDialog), what="dialog")
+            await pilot.click("#rack-key-start")
+            await wait_for(
+                pilot,
+                lambda name=name: (
+                    isinstance(app.screen, RollScreen) and app.screen.roll_run.rack == name
+                ),
+                what=f"the roll of {name}",
+            )
+            await pilot.press("escape", "escape")
+        assert [r.rack for r in app.rolls.running()] == ["dev", "acme/staging"]
+        assert "2 rolls running" in screen_text(app)
+        dev = app.rolls.latest_for("dev")
+        staging = app.rolls.latest_for("acme/staging")
+        assert dev is not None and staging is not None
+        app.open_roll(staging)
+        await wait_for(pilot, lambda: isinstance(app.screen, RollScreen), what="staging's roll")
+        screen = top(app, RollScreen)
+        await wait_for(pilot, lambda: plain(screen.header_bar) != "", what="the header")
+        assert screen.roll_run is staging and "via console" in plain(screen.header_bar)
+        await wait_for(pilot, lambda: not dev.running and not staging.running, 30.0, "both ends")
+        await wait_for(pilot, lambda: screen.outcome.has_class("-shown"), what="the outcome")
+        # the screen showed staging's events only, though dev's roll ran beside it
+        assert staging.summary is not None and dev.summary is not None
+        assert dev.summary.outcome is Outcome.SUCCEEDED
+        assert staging.summary.outcome is Outcome.SUCCEEDED
+        assert screen._seen == len(staging.events)
+        assert "dev" not in screen.board.states.roots
+        assert "no roll running" in screen_text(app)
