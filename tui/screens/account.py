@@ -119,6 +119,7 @@ class AccountScreen(Screen[None]):
 
     def on_mount(self) -> None:
         self.query_one("#account-card").border_title = "Convox account"
+        self.query_one("#account-roll").display = False  # until a roll has something to say
         self._show()
         self._fetch()
         if self.start_action in ACCOUNT_ACTIONS:
@@ -249,13 +250,18 @@ class AccountScreen(Screen[None]):
         line = Text.assemble(
             ("Last roll  ", "bold"), outcome_text(outcome.value if outcome else None), f"  {last}"
         )
-        self.query_one("#account-roll", Static).update(line)
+        self._roll_line(line)
         self._fetch()
 
     def _progress(self, text: str) -> None:
-        self.query_one("#account-roll", Static).update(
+        self._roll_line(
             Text.assemble(("Rolling    ", "bold"), outcome_text("running"), f"  {text}")
         )
+
+    def _roll_line(self, line: Text) -> None:
+        status = self.query_one("#account-roll", Static)
+        status.update(line)
+        status.display = True
 
     def action_back(self) -> None:
         self.dismiss()

@@ -33,7 +33,11 @@ def keys_of(screen: Screen[Any]) -> list[KeyHelp]:
     seen: set[str] = set()
     for _key, active in screen.active_bindings.items():
         binding = active.binding
-        if binding.action in HIDDEN_ACTIONS or not binding.description or not binding.show:
+        # keyroll's own keys (ids like `rack.refresh`) are listed even when the footer hides them
+        ours = bool(binding.id and "." in binding.id)
+        if binding.action in HIDDEN_ACTIONS or not binding.description:
+            continue
+        if not binding.show and not ours:
             continue
         label = binding.key_display or screen.app.get_key_display(binding)
         if label in seen:

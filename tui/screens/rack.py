@@ -90,7 +90,14 @@ class RackScreen(Screen[None]):
             tooltip="Give the Console the key keyroll holds (after a cloudformation roll)",
         ),
         Binding("w", "watch", "Watch roll", id="rack.watch", tooltip="The latest roll, live"),
-        Binding("f5", "refresh", "Refresh", id="rack.refresh", tooltip="Read the rack again"),
+        Binding(
+            "f5",
+            "refresh",
+            "Refresh",
+            id="rack.refresh",
+            tooltip="Read the rack again",
+            show=False,  # the footer is full; `?` lists it
+        ),
     ]
 
     def __init__(self, rack: RackEntry, action: str | None = None) -> None:

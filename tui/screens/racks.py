@@ -42,7 +42,7 @@ COLUMNS: tuple[tuple[str, str, int | None], ...] = (
     ("version", "Version", 14),
     ("count", "Instances", 9),
     ("last", "Last roll", 32),
-    ("badge", "", 24),
+    ("badge", "", None),  # set when the rows are laid out, never updated in place
 )
 CURRENT_MARK = "▸ "
 
