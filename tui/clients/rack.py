@@ -2,13 +2,19 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import Mapping, Sequence
 from types import TracebackType
 from urllib.parse import urlencode
 
+from tui.clients.errors import ServerError, TimeoutError_, UnreachableError
 from tui.clients.http import DEFAULT_TIMEOUT, ConvoxHttp, Reply
 from tui.core.models import App, Instance, Process, Service, System, parse_list
 from tui.core.secret import Secret
+
+READ_RETRIES = 2
+RETRY_PAUSE_S = 0.3
+PASSING_STATUSES = frozenset({502, 503, 504})
 
 
 class RackClient:
@@ -78,33 +84,51 @@ class RackClient:
         form: Mapping[str, str] | None = None,
         query: Mapping[str, str] | None = None,
         timeout: float | None = None,
+        retries: int | None = None,
     ) -> Reply:
-        """One call with the keys this client holds; the typed methods below use it."""
-        reply = self._http.request(
-            method,
-            path,
-            self._keys,
-            rack=self.rack,
-            form=form,
-            query=query,
-            timeout=timeout,
-            console=self.console,
-        )
-        self.answered_key = self._keys[reply.key_index]
-        return reply
+        """One call with the keys this client holds; the typed methods below use it.
 
-    def auth(self, *, timeout: float | None = None) -> str:
+        A read (GET) that meets a passing fault (502/503/504, a timeout, a reset) is asked
+        again up to `retries` times (default 2); a write is never sent twice.
+        """
+        attempts = 1 + (
+            retries if retries is not None else (READ_RETRIES if method == "GET" else 0)
+        )
+        for attempt in range(attempts):
+            try:
+                reply = self._http.request(
+                    method,
+                    path,
+                    self._keys,
+                    rack=self.rack,
+                    form=form,
+                    query=query,
+                    timeout=timeout,
+                    console=self.console,
+                )
+            except (TimeoutError_, UnreachableError, ServerError) as error:
+                passing = not isinstance(error, ServerError) or error.status in PASSING_STATUSES
+                if not passing or attempt == attempts - 1:
+                    raise
+                time.sleep(RETRY_PAUSE_S * (attempt + 1))
+                continue
+            self.answered_key = self._keys[reply.key_index]
+            return reply
+        raise AssertionError("unreachable")  # the loop returns or raises
+
+    def auth(self, *, timeout: float | None = None, retries: int | None = None) -> str:
         """`GET /auth`: check the key; a rack answers `ok` (no id), the Console an id."""
-        reply = self.call("GET", "/auth", timeout=timeout)
+        reply = self.call("GET", "/auth", timeout=timeout, retries=retries)
         text = reply.text.strip()
         if text.startswith("{"):
             body = reply.json("GET /auth")
             return str(body.get("id", "")) if isinstance(body, dict) else ""
         return ""
 
-    def system(self, *, timeout: float | None = None) -> System:
+    def system(self, *, timeout: float | None = None, retries: int | None = None) -> System:
         """`GET /system`: status, version, region and stack parameters (`Password` masked)."""
-        return System.from_json(self.call("GET", "/system", timeout=timeout).json("GET /system"))
+        reply = self.call("GET", "/system", timeout=timeout, retries=retries)
+        return System.from_json(reply.json("GET /system"))
 
     def update_parameters(self, changes: Mapping[str, str | Secret]) -> None:
         """`PUT /system` with `parameters` as one url-encoded field, as `convox rack params set`.

@@ -51,7 +51,7 @@ class FleetStatus:
         if not rack.host:
             return RackStatus(rack.name, "unknown", f"keyroll knows no host for {rack.name}.")
         try:
-            system = self._client(rack).system()
+            system = self._client(rack).system(retries=0)  # the next refresh asks again
         except KeyrollError as error:
             return RackStatus(rack.name, "unknown", str(error))
         except Exception as error:  # one rack's surprise must not blank the whole table

@@ -240,7 +240,7 @@ def _status(inv: Inventory, rack: RackEntry, verify: bool, timeout: float) -> Ra
         return RackStatus(rack.name, "unknown", f"keyroll knows no host for {rack.name}.")
     try:
         with rack_client(inv, rack, verify=verify, timeout=timeout) as client:
-            system = client.system()
+            system = client.system(retries=0)
     except KeyrollError as error:
         return RackStatus(rack.name, "unknown", str(error))
     except Exception as error:  # a status cell must never take the whole list down

@@ -8,8 +8,8 @@ from typing import Any
 
 from tui.clients.aws_errors import AwsError
 from tui.clients.console_actions import relink_rack, roll_rack_key
-from tui.clients.errors import ClientError
-from tui.clients.rack import RackClient
+from tui.clients.errors import ClientError, ServerError, TimeoutError_, UnreachableError
+from tui.clients.rack import PASSING_STATUSES, RackClient
 from tui.clients.stack_status import describe_stack
 from tui.clients.stack_update import update_parameters
 from tui.core.convox_cli import update_auth_everywhere
@@ -102,11 +102,14 @@ class RackKeyRoll(Roll):
         try:
             client.update_parameters({PASSWORD: new})
         except ClientError as error:
-            target.keystore.retire_pending(host, new)
-            raise RollFailed(
-                f"The rack refused the update ({error}); nothing changed and the old key "
-                "stays current."
-            ) from None
+            if self._started_anyway(client, error):
+                self.note("The rack's answer to the update was lost, but the update is under way.")
+            else:
+                target.keystore.retire_pending(host, new)
+                raise RollFailed(
+                    f"The rack refused the update ({error}); nothing changed and the old key "
+                    "stays current."
+                ) from None
         client.set_keys([new, old] if self.options.dual_key else [new])
         self.start_probe(client)
         return self._watch_and_settle(watch, host, new, old)
@@ -233,6 +236,21 @@ class RackKeyRoll(Roll):
     def emit_warning(self, text: str) -> None:
         self.note(text, "warning")
 
+    def _started_anyway(self, client: RackClient, error: ClientError) -> bool:
+        """After a lost answer (timeout, 502...), did the rack start the update all the same?
+
+        The write is never sent twice: a second PUT would only meet "is in
+        UPDATE_IN_PROGRESS state" or, worse, start a second update.
+        """
+        if isinstance(error, ServerError) and error.status not in PASSING_STATUSES:
+            return False
+        if not isinstance(error, ServerError | TimeoutError_ | UnreachableError):
+            return False
+        try:
+            return client.system().status in MOVING_RACK_STATUSES
+        except ClientError:
+            return False
+
     def _refuse_if_pending(self, host: str) -> None:
         if self.target.keystore.pending(host) is not None:
             raise RefusedError(
@@ -293,7 +311,7 @@ class RackKeyRoll(Roll):
         self._rewrite_cli(host, new)
         if old is not None:
             still_accepted = accepts(url, old, verify=verify)
-            self.summary.old_key_refused = still_accepted is False
+            self.summary.old_key_refused = None if still_accepted is None else not still_accepted
             if still_accepted:
                 self.emit_warning(LINGERING_OLD_KEY)
             elif still_accepted is False:

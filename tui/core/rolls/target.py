@@ -27,6 +27,7 @@ class RollOptions:
     verify_s: float = 30.0  # how long a new key may take to be accepted after the update
     dual_key: bool = True  # test-only switch: off, the client drops the old key at once
     wait: bool = True  # False: return once the update is requested; `keyroll resume` finishes
+    watch_timeout_s: float = 2100.0  # the Convox CLI's own limit: 35 min
     write_convox_cli: bool = True
     backoff_schedule: tuple[float, ...] = (2.0, 4.0, 8.0, 16.0, 32.0)
 

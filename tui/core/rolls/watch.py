@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import random
 import threading
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
@@ -33,6 +34,10 @@ QUIET_POLLS_BEFORE_GIVING_UP = 8  # the rack reads running and nothing says the 
 
 class WatchCancelled(KeyrollError):
     """The watch was stopped; the update itself goes on in CloudFormation."""
+
+
+class WatchTimedOut(WatchCancelled):
+    """No end seen in `watch_timeout_s`: the roll stays open in the journal, keys and all."""
 
 
 @dataclass
@@ -77,6 +82,7 @@ class UpdateWatch:
         self.tail: StackEventTail | None = None
         self._last_status = ""
         self._rng = random.Random()
+        self._started = time.monotonic()
 
     # set-up --------------------------------------------------------------------------------
 
@@ -121,7 +127,8 @@ class UpdateWatch:
     # the watch -----------------------------------------------------------------------------
 
     def run(self) -> WatchResult:
-        """Poll until the stack rests; raises `WatchCancelled` if cancelled first."""
+        """Poll until the stack rests; raises `WatchCancelled` if cancelled (or timed out)."""
+        self._started = time.monotonic()
         if self.mode == MODE_CLOUDFORMATION:
             result = self._run_cloudformation()
             if result is not None:
@@ -129,6 +136,13 @@ class UpdateWatch:
         return self._run_rack_api()
 
     def _wait(self) -> None:
+        if time.monotonic() - self._started > self.options.watch_timeout_s:
+            minutes = self.options.watch_timeout_s / 60
+            raise WatchTimedOut(
+                f"{self.rack} showed no end of its update after {minutes:.0f} min; keyroll "
+                "keeps the roll and both keys: check the stack in the AWS console, then run "
+                "`keyroll resume`."
+            )
         spread = self.options.poll_jitter
         delay = self.options.poll_s * (1 + self._rng.uniform(-spread, spread))
         if self.cancel.wait(max(0.0, delay)):
