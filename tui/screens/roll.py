@@ -64,12 +64,12 @@ class RollScreen(Screen[None]):
     DEFAULT_CSS = """
     RollScreen #roll-top {
         height: auto;
-        max-height: 16;
+        max-height: 13;
     }
     RollScreen #roll-board {
         width: 1fr;
         height: auto;
-        max-height: 16;
+        max-height: 13;
         border: round $primary 50%;
         border-title-color: $text-muted;
     }
@@ -133,6 +133,7 @@ class RollScreen(Screen[None]):
         self.header_bar = RollHeader(self.header_state, id="roll-header")
         self.outcome = RollOutcome(id="roll-outcome")
         self.errors: list[str] = []
+        self.closing: list[str] = []
         self._seen = 0
         self._last_up: bool | None = None
         self._flush_timer: Timer | None = None
@@ -219,8 +220,11 @@ class RollScreen(Screen[None]):
             self.fleet.feed(event)
         elif isinstance(event, PhaseChanged):
             state.phase = event.phase.value
+            self.closing = []  # only the notes after the last step close the roll
         elif isinstance(event, Note) and event.level == "error":
             self.errors.append(event.text)
+        elif isinstance(event, Note) and event.level == "info":
+            self.closing.append(event.text)
         elif isinstance(event, BackoffNotice):
             self.notify(
                 f"AWS throttled the watch; retrying in {event.delay_s:g} s.",
@@ -260,7 +264,7 @@ class RollScreen(Screen[None]):
                 float(summary.get("longest_outage_s") or 0.0),
             )
             self.availability.redraw()
-        self.outcome.show(summary, self.errors, retry=self._retry_allowed())
+        self.outcome.show(summary, self.errors, retry=self._retry_allowed(), closing=self.closing)
         self.refresh_bindings()
 
     # actions -------------------------------------------------------------------------------

@@ -114,5 +114,13 @@ class EventLog(Log):
             # lines the cap would drop at once are never written
             batch = self._buffer[-self.max_lines :] if self.max_lines else self._buffer
             self._buffer = []
-            self.write_lines(batch)
+            # Log follows only while already at the end; a resize or an early write
+            # (before layout) would stop it for good, so follow explicitly instead
+            self.write_lines(batch, scroll_end=False)
+            if self.follow:
+                self.scroll_end(animate=False, x_axis=False)
         return count
+
+    def on_resize(self) -> None:
+        if self.follow:
+            self.scroll_end(animate=False, x_axis=False)

@@ -56,6 +56,8 @@ class ResourceState:
     reason: str = ""
     resource_type: str = ""
     category: str = PENDING
+    rolled_back: bool = False  # changed back by the stack's rollback
+    failure: str = ""  # why it failed, kept through the rollback that follows
 
 
 class ResourceStates:
@@ -86,13 +88,21 @@ class ResourceStates:
                         state.category = PENDING
                         state.reason = "waiting to be rolled back"
             return
-        self.resources[event.logical_id] = ResourceState(
+        before = self.resources.get(event.logical_id)
+        state = ResourceState(
             event.logical_id,
             event.status,
             event.reason,
             event.resource_type,
             category_of(event.status),
         )
+        if before is not None and before.failure:
+            state.category, state.failure = FAILED, before.failure
+        elif state.category == FAILED:
+            state.failure = event.reason or event.status
+        if "ROLLBACK" in self.stack_status and state.category == COMPLETE:
+            state.rolled_back = True
+        self.resources[event.logical_id] = state
 
     def counts(self) -> dict[str, int]:
         """How many resources are in each category, in board order."""
@@ -141,12 +151,17 @@ class ResourceBoard(Static):
         if not states.resources:
             text.append("\nno resource events yet", style="dim")
         width = max((len(s.logical_id) for s in states.resources.values()), default=0)
+        status_width = max((len(s.status) for s in states.resources.values()), default=0)
         for state in states.resources.values():
-            style = CATEGORY_STYLE[state.category]
+            style = CATEGORY_STYLE[FAILED if state.rolled_back else state.category]
             text.append("\n")
             text.append(f"{state.logical_id:<{width}}  ", style="bold")
-            text.append(f"{state.status:<28}", style=style)
-            if state.reason:
+            text.append(f"{state.status:<{status_width}}", style=style)
+            if state.failure:
+                text.append(f" failed: {state.failure}", style=CATEGORY_STYLE[FAILED])
+            elif state.rolled_back:
+                text.append(" rolled back", style=style)
+            elif state.reason:
                 text.append(f" {state.reason}", style="dim")
         text.no_wrap = True
         text.overflow = "ellipsis"

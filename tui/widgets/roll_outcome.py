@@ -13,6 +13,7 @@ from tui.widgets.roll_header import KIND_WORDS
 
 GOOD, BAD, WARN, DIM = "bold #5fd75f", "bold #ff5f5f", "#ffd75f", "dim"
 RETRYABLE = frozenset({"rolled_back", "failed"})
+REASONS_NOTE = "CloudFormation's reasons:"  # the same reasons are listed under Failed resources
 
 
 def headline(summary: Mapping[str, Any]) -> tuple[str, str]:
@@ -47,8 +48,17 @@ def can_retry(summary: Mapping[str, Any]) -> bool:
     return summary.get("kind") == "instance-key" and summary.get("outcome") in RETRYABLE
 
 
-def outcome_text(summary: Mapping[str, Any], errors: Sequence[str], *, retry: bool) -> Text:
-    """Everything the person needs once the roll is over, most important first."""
+def outcome_text(
+    summary: Mapping[str, Any],
+    errors: Sequence[str],
+    *,
+    retry: bool,
+    closing: Sequence[str] = (),
+) -> Text:
+    """Everything the person needs once the roll is over, most important first.
+
+    `errors` are the roll's error sentences; `closing` its last notes (what to know after).
+    """
     sentence, style = headline(summary)
     text = Text()
     text.append(sentence, style=style)
@@ -76,6 +86,9 @@ def outcome_text(summary: Mapping[str, Any], errors: Sequence[str], *, retry: bo
         text.append(f"\n⚠ {warning}", style=WARN)
     if SSH_KEY_MISMATCH in errors:
         text.append(f"\n{SSH_KEY_MISMATCH}", style=BAD)
+    for note in dict.fromkeys(closing):
+        if note not in errors and not note.startswith(REASONS_NOTE):
+            text.append(f"\n{note}")
     if retry:
         text.append("\nPress ")
         text.append("t", style="bold reverse")
@@ -89,7 +102,8 @@ class RollOutcome(Static):
     DEFAULT_CSS = """
     RollOutcome {
         height: auto;
-        max-height: 14;
+        max-height: 12;
+        overflow-y: auto;
         padding: 0 1;
         border: round $primary;
         border-title-color: $text;
@@ -103,8 +117,15 @@ class RollOutcome(Static):
     }
     """
 
-    def show(self, summary: Mapping[str, Any], errors: Sequence[str], *, retry: bool) -> None:
+    def show(
+        self,
+        summary: Mapping[str, Any],
+        errors: Sequence[str],
+        *,
+        retry: bool,
+        closing: Sequence[str] = (),
+    ) -> None:
         self.border_title = "outcome"
         self.set_class(summary.get("outcome") != "succeeded", "-bad")
         self.add_class("-shown")
-        self.update(outcome_text(summary, errors, retry=retry))
+        self.update(outcome_text(summary, errors, retry=retry, closing=closing))

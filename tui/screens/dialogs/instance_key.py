@@ -21,7 +21,7 @@ from tui.screens.dialogs.typed import TypedConfirmation
 
 ROUTES = ("rack", "cloudformation")
 ROUTE_LABELS = {
-    "rack": "rack: the rack makes the key pair and saves its SSH key (convox instances keyroll)",
+    "rack": "rack: the rack makes the key pair and saves it as its SSH key",
     "cloudformation": "cloudformation: keyroll makes the key pair and keeps its private key",
 }
 BLOCKER_STYLE, RISK_STYLE, WARNING_STYLE, GOOD_STYLE = (

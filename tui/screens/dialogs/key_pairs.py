@@ -85,7 +85,9 @@ class KeyPairsDialog(Dialog[list[str] | None]):
     def _refresh_state(self, busy: bool = False) -> None:
         """Enable Delete when it can act, and show the newest status line."""
         button = self.query_one("#key-pairs-delete", Button)
-        selected = self.query_one("#key-pairs-unused", SelectionList).selected
+        listing = self.query_one("#key-pairs-unused", SelectionList)
+        listing.display = bool(self.unused)  # an empty list is only an empty box
+        selected = listing.selected
         if self.read_only:
             button.disabled = True
             button.label = "Delete (read-only)"

@@ -1,0 +1,119 @@
+"""The roll widgets' own logic: status categories, the board's rollback, probes, lines, words."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from rich.text import Text
+
+from tui.core.rolls.events import (
+    BackoffNotice,
+    Finished,
+    Note,
+    Phase,
+    PhaseChanged,
+    ProbeSeen,
+    ServiceProcesses,
+    StackEventSeen,
+)
+from tui.widgets.availability import DOWN_BAR, ProbeTimeline
+from tui.widgets.event_log import StatusHighlighter, event_line
+from tui.widgets.instance_progress import batch_bar
+from tui.widgets.resource_board import (
+    CATEGORY_STYLE,
+    COMPLETE,
+    FAILED,
+    IN_PROGRESS,
+    PENDING,
+    ResourceStates,
+    category_of,
+)
+from tui.widgets.roll_header import elapsed_words
+from tui.widgets.roll_outcome import can_retry, headline, outcome_text
+
+AT = datetime(2025, 3, 4, 9, 30, 0, tzinfo=UTC)
+STACK = "AWS::CloudFormation::Stack"
+
+
+def seen(
+    logical: str, status: str, reason: str = "", kind: str = "AWS::ECS::Service"
+) -> StackEventSeen:
+    return StackEventSeen(AT, logical, status, reason, STACK if logical == "prod" else kind)
+
+
+def test_categories_follow_rain_and_the_rack_status_words() -> None:
+    assert category_of("UPDATE_IN_PROGRESS") == IN_PROGRESS
+    assert category_of("UPDATE_COMPLETE_CLEANUP_IN_PROGRESS") == IN_PROGRESS
+    assert category_of("UPDATE_COMPLETE") == COMPLETE
+    assert category_of("UPDATE_FAILED") == FAILED
+    assert category_of("UPDATE_ROLLBACK_IN_PROGRESS") == FAILED
+    assert category_of("UPDATE_ROLLBACK_COMPLETE") == FAILED
+    assert category_of("updating") == IN_PROGRESS and category_of("running") == COMPLETE
+    assert category_of("rollback") == FAILED
+    assert category_of("") == PENDING
+
+
+def test_the_board_through_an_update_that_rolls_back() -> None:
+    board = ResourceStates({"prod", "acme/prod"})
+    board.feed(seen("prod", "UPDATE_IN_PROGRESS", "User Initiated"))
+    board.feed(seen("Template", "UPDATE_COMPLETE"))
+    board.feed(seen("Instances", "UPDATE_IN_PROGRESS"))
+    assert board.stack_status == "UPDATE_IN_PROGRESS" and "prod" not in board.resources
+    assert board.counts() == {PENDING: 0, IN_PROGRESS: 1, COMPLETE: 1, FAILED: 0}
+    board.feed(seen("Instances", "UPDATE_FAILED", "Failed to receive 1 resource signal(s)"))
+    board.feed(seen("prod", "UPDATE_ROLLBACK_IN_PROGRESS"))
+    # what already completed must now be rolled back: pending again
+    assert board.resources["Template"].category == PENDING
+    board.feed(seen("Template", "UPDATE_COMPLETE"))
+    board.feed(seen("Instances", "UPDATE_COMPLETE"))
+    template, instances = board.resources["Template"], board.resources["Instances"]
+    assert template.category == COMPLETE and template.rolled_back
+    # a failure stays on the board through the rollback, with its reason
+    assert instances.category == FAILED and "resource signal" in instances.failure
+    assert board.counts() == {PENDING: 0, IN_PROGRESS: 0, COMPLETE: 1, FAILED: 1}
+    # without AWS the rack's own status is the root
+    board.feed(StackEventSeen(AT, "acme/prod", "running", "rack status (GET /system)"))
+    assert board.stack_status == "running"
+
+
+def test_probe_timeline_counts_outages_and_draws_them_red() -> None:
+    line = ProbeTimeline(interval_s=0.5)
+    for up in (True, False, False, True, False, True):
+        line.add(ProbeSeen(up, 0.1 if up else 2.0))
+    assert line.down == 3 and line.longest_down_run == 2
+    assert line.outage_s == 1.5 and line.longest_outage_s == 1.0
+    assert line.last_latency_ms == 100
+    bars = line.sparkline(4)
+    assert bars.plain[1] == DOWN_BAR and len(bars.plain) == 4
+    assert line.sparkline(0).plain == ""
+
+
+def test_event_lines_and_their_colours() -> None:
+    line = event_line(seen("Instances", "UPDATE_FAILED", "no signal"))
+    assert line is not None and line.startswith("09:30:00  Instances ")
+    assert line.endswith("UPDATE_FAILED  no signal")
+    text = Text(line)
+    StatusHighlighter().highlight(text)
+    start = line.index("UPDATE_FAILED")
+    assert any(s.start == start and s.style == CATEGORY_STYLE[FAILED] for s in text.spans)
+    assert event_line(PhaseChanged(Phase.WATCHING)) == " " * 10 + "── watching"
+    assert "warning: slow" in str(event_line(Note("slow", "warning")))
+    assert "retrying in 8 s" in str(event_line(BackoffNotice(8.0, "AWS Throttling")))
+    assert "finished: stopped unfinished" in str(event_line(Finished(None)))
+    assert event_line(ProbeSeen(True, 0.1)) is None
+    assert event_line(ServiceProcesses("web", "web", 1, 2)) is None
+
+
+def test_words_of_the_header_and_the_outcome() -> None:
+    assert elapsed_words(7.9) == "0:07" and elapsed_words(754) == "12:34"
+    assert elapsed_words(3723) == "1:02:03"
+    assert batch_bar(2, 3) == "▰▰▱" and batch_bar(5, 3) == "▰▰▰"
+    summary = {"kind": "rack-key", "rack": "dev", "outcome": "rolled_back"}
+    assert "the old key stays current" in headline(summary)[0]
+    assert not can_retry(summary)
+    keyroll = {**summary, "kind": "instance-key", "failure_reasons": ["a", "a"], "probes": 4}
+    assert can_retry(keyroll) and "keep the old key pair" in headline(keyroll)[0]
+    text = outcome_text(keyroll, ["boom"], retry=True, closing=["after", "boom"]).plain
+    assert text.count("• a") == 1  # reasons are de-duplicated, as Rain does
+    assert "Measured downtime: 0.0 s over 4 probes" in text and "Press t" in text
+    assert text.count("boom") == 1 and text.index("after") > text.index("Measured")
