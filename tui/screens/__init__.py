@@ -1,0 +1,1 @@
+"""Screens: one module a screen; they render and route, never speak a protocol."""
