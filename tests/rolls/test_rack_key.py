@@ -11,6 +11,7 @@ from typing import Any
 
 import pytest
 
+from tests.conftest import record_figure
 from tui.commands.roll_targets import target_for
 from tui.commands.workspace import Workspace, open_workspace
 from tui.core.keygen import generate_rack_key
@@ -78,6 +79,10 @@ def test_direct_roll_keeps_the_rack_available_and_leaves_every_file_right(
     probes = [e for e in events if isinstance(e, ProbeSeen)]
     assert len(probes) >= 5 and all(p.up for p in probes)
     assert summary.downtime_s == 0.0
+    record_figure(
+        f"rack-key roll of dev, dual-key on: downtime {summary.downtime_s:.2f} s "
+        f"over {summary.probes} probes"
+    )
     record = ws_journal(ws).get(summary.roll_id)
     assert [s.name for s in record.steps] == [
         "planned",
@@ -99,6 +104,10 @@ def test_without_dual_key_the_probe_measures_the_documented_outage(
     summary, _ = roll(ws, "dev", "rack", options=options)
     assert summary.outcome is Outcome.SUCCEEDED
     assert summary.downtime_s > 0.3, summary.to_json()
+    record_figure(
+        f"rack-key roll of dev, dual-key off: downtime {summary.downtime_s:.2f} s "
+        f"over {summary.probes} probes (sandbox speed 10)"
+    )
     assert summary.longest_outage_s <= summary.downtime_s
 
 

@@ -226,7 +226,8 @@ class RackScreen(Screen[None]):
             lines.append(Text.assemble("roll     ", outcome_text("running"), f" ({running.kind})"))
         if polled is not None and polled.error:
             lines.append(Text(polled.error, style=FAILED_STYLE))
-        self.query_one("#rack-summary", Static).update(Text("\n").join(lines))
+        for summary in self.query("#rack-summary").results(Static):  # none while composing
+            summary.update(Text("\n").join(lines))
 
     def _render_overview(self, overview: RackOverview) -> None:
         self._show_summary()
