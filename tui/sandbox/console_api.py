@@ -27,13 +27,16 @@ class ConsoleApi:
     def __init__(self, world: World, racks: dict[str, RackApi], *, down: bool = False) -> None:
         self.world = world
         self.racks = racks  # org/name -> the rack's API
-        self.down = down
+        self.down = down  # may change while serving (a test takes the Console down mid-roll)
+        self.refused_while_down = 0
 
     def serve(self, request: Request) -> Response:
         """A request that reached the Console's port."""
         world, console = self.world, self.world.console
         world.count(f"console {request.method} {request.path}")
         if self.down:
+            with world.lock:
+                self.refused_while_down += 1
             return Response.text(503, "console unavailable")
         if console.session_required:
             return Response(

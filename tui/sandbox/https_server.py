@@ -13,6 +13,7 @@ import contextlib
 import json
 import socket
 import ssl
+import struct
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -67,6 +68,7 @@ class Response:
     content_type: str = "text/plain; charset=utf-8"
     headers: dict[str, str] = field(default_factory=dict)
     stall_seconds: float = 0.0  # wait this long before answering (a hung upstream)
+    reset: bool = False  # answer nothing: cut the connection with a TCP reset
 
     @classmethod
     def ok(cls) -> Response:
@@ -112,6 +114,9 @@ class _Handler(BaseHTTPRequestHandler):
         if response.stall_seconds and self.server.stopping.wait(response.stall_seconds):
             self.close_connection = True
             return
+        if response.reset:
+            self._reset()
+            return
         self.send_response_only(response.status)
         self.send_header("Date", self.date_time_string())
         self.send_header("Content-Type", response.content_type)
@@ -121,6 +126,13 @@ class _Handler(BaseHTTPRequestHandler):
         self.end_headers()
         if self.command != "HEAD":
             self.wfile.write(response.body)
+
+    def _reset(self) -> None:
+        """Close at once with SO_LINGER 0, so the client gets a RST instead of a reply."""
+        self.close_connection = True
+        with contextlib.suppress(OSError):
+            self.connection.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+            self.connection.close()
 
     do_GET = do_PUT = do_POST = do_DELETE = do_PATCH = do_HEAD = do_OPTIONS = _serve
 

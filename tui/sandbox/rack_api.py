@@ -58,14 +58,15 @@ class RackApi:
         if host not in (f"127.0.0.1:{self.port}", domain, f"{domain}:{self.port}"):
             # the ALB listener's default action (rack.json ApiBalancerListener443)
             return Response(404, b"unknown host")
-        if self.flaky is not None:
-            fault = self.flaky.fault()
-            if fault is not None:
-                return fault
+        fault = self.flaky.fault() if self.flaky is not None else None
+        if fault is not None and not (self.flaky and self.flaky.after_the_work()):
+            return fault
         credentials = request.basic_auth()
         if credentials is None or credentials[0] == "jwt":
-            return Response.text(401, "invalid authentication")
-        return self.handle(request, credentials[1])
+            reply = Response.text(401, "invalid authentication")
+        else:
+            reply = self.handle(request, credentials[1])
+        return fault or reply  # a fault after the work: it took effect, its answer is lost
 
     def handle(self, request: Request, password: str) -> Response:
         """Check `password` against the keys the rack accepts now, then route the request."""

@@ -84,6 +84,8 @@ class World:
         self.key_pairs: dict[str, KeyPair] = {}
         self.console = ConsoleAccount("", "", Secret(""))
         self.requests: Counter[str] = Counter()
+        self.failing_next_update = False  # the test hook `fail_next_update()` sets it
+        self.forced_rollbacks = 0
         self.account_id = self.ids.account_id()
         from tui.sandbox.cloud_api import CloudApi  # the AWS view needs a built World
 
@@ -192,6 +194,8 @@ class World:
             if not changed:
                 raise ValidationError("No updates are to be performed.")
             token = client_request_token or ""
+            forced, self.failing_next_update = self.failing_next_update, False
+            self.forced_rollbacks += forced
             for key, value in values.items():
                 if isinstance(value, Secret):
                     stack.password = value
@@ -206,11 +210,19 @@ class World:
                 previous={k: previous[k] for k in changed},
                 token=token,
                 scale=self.options.update_scale,
-                rolls_back=self.options.scenario == "rollback",
+                rolls_back=forced or self.options.scenario == "rollback",
                 old_key_lingers=self.options.lingers,
             )
             rack.update.advance(now)
             return stack.stack_id
+
+    def fail_next_update(self, fail: bool = True) -> None:
+        """Test hook: the next accepted update fails and rolls back, whatever the scenario.
+
+        `fail=False` takes the order back if no update consumed it.
+        """
+        with self.lock:
+            self.failing_next_update = fail
 
     def update_rack_parameters(self, rack_name: str, changes: Mapping[str, str | Secret]) -> None:
         """What the rack API's `PUT /system` does: UpdateStack with every other parameter's
