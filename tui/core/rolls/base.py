@@ -55,6 +55,11 @@ class Detached(KeyrollError):
     """The roll was started without waiting: the journal keeps it for `keyroll resume`."""
 
 
+class LeftOpen(KeyrollError):
+    """keyroll cannot tell how a step ended (the rack stopped answering): the journal keeps
+    the roll open, keys and all, for `keyroll resume`."""
+
+
 class Roll:
     """A synchronous, cancellable roll of one kind on one rack, reporting typed events.
 
@@ -211,7 +216,7 @@ class Roll:
         message = ""
         try:
             outcome = body()
-        except (WatchCancelled, Detached) as error:
+        except (WatchCancelled, Detached, LeftOpen) as error:
             message = str(error)
         except RefusedError as error:
             outcome, message = Outcome.REFUSED, str(error)

@@ -23,9 +23,9 @@ from typing import Any
 
 from tui.clients.aws_errors import AwsError
 from tui.clients.aws_session import AwsTarget
-from tui.clients.errors import ClientError
+from tui.clients.errors import ClientError, ServerError, TimeoutError_, UnreachableError
 from tui.clients.key_pairs import create_key_pair
-from tui.clients.rack import RackClient
+from tui.clients.rack import PASSING_STATUSES, RackClient
 from tui.clients.rack_instances import rack_instances
 from tui.clients.stack_events import StackEvent
 from tui.clients.stack_status import describe_stack
@@ -34,7 +34,7 @@ from tui.core.errors import BadInputError, KeyrollError, RefusedError
 from tui.core.journal import RollRecord
 from tui.core.models import System
 from tui.core.preflight import PreflightReport, check_instance_keyroll
-from tui.core.rolls.base import Confirm, Roll, RollFailed
+from tui.core.rolls.base import Confirm, LeftOpen, Roll, RollFailed
 from tui.core.rolls.events import Outcome, Phase, PhaseChanged
 from tui.core.rolls.fleet_watch import FleetWatch
 from tui.core.rolls.instance_progress import InstanceTracker
@@ -165,11 +165,20 @@ class InstanceKeyRoll(Roll):
         try:
             client.instance_keyroll()
         except ClientError as error:
-            raise RollFailed(
-                f"The rack refused the keyroll ({error}); it may already have saved a new SSH "
-                f"key, so check `convox instances ssh` and roll again once {self.target.name} "
-                "is stable."
-            ) from None
+            started = self._started_anyway(client, error)
+            if started is None:
+                raise LeftOpen(
+                    f"The rack's answer to the keyroll was lost and {self.target.name} has not "
+                    "answered since: run `keyroll resume` to finish the roll."
+                ) from None
+            if not started:
+                raise RollFailed(
+                    f"The rack refused the keyroll ({error}); it may already have saved a new "
+                    f"SSH key, so check `convox instances ssh` and roll again once "
+                    f"{self.target.name} is stable."
+                ) from None
+            self.note("The rack's answer to the keyroll was lost, but the update is under way.")
+        watch.update_started = True
         self._learn_new_key_name(client)
         return self._watch_to_end(watch, client)
 
@@ -188,7 +197,28 @@ class InstanceKeyRoll(Roll):
                 f"CloudFormation refused the update ({error}); nothing changed, and key pair "
                 f"{self.new_key_name} is unused (its private key stays in keyroll's keystore)."
             ) from None
+        watch.update_started = True
         return self._watch_to_end(watch, client)
+
+    def _started_anyway(self, client: RackClient, error: ClientError) -> bool | None:
+        """After a lost answer (timeout, 502, reset), did the rack start the keyroll anyway?
+
+        The POST is never sent twice (a second one would make another key pair). The stack
+        moving or `Key` changed says it did; None when the rack stays silent for `verify_s`.
+        """
+        if isinstance(error, ServerError) and error.status not in PASSING_STATUSES:
+            return False
+        if not isinstance(error, ServerError | TimeoutError_ | UnreachableError):
+            return False
+        deadline = time.monotonic() + self.options.verify_s
+        while True:
+            try:
+                system = client.system(retries=0)
+            except ClientError:
+                if time.monotonic() >= deadline or self.cancel.wait(self.options.poll_s):
+                    return None
+                continue
+            return system.status in MOVING_RACK_STATUSES or system.key_name != self.old_key_name
 
     # pre-flight ----------------------------------------------------------------------------
 

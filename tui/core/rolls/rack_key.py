@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
 from contextlib import suppress
 from typing import Any
 
 from tui.clients.aws_errors import AwsError
+from tui.clients.console import ConsoleClient
 from tui.clients.console_actions import relink_rack, roll_rack_key
 from tui.clients.errors import ClientError, ServerError, TimeoutError_, UnreachableError
 from tui.clients.rack import PASSING_STATUSES, RackClient
@@ -18,7 +20,7 @@ from tui.core.journal import RollRecord
 from tui.core.keygen import generate_rack_key
 from tui.core.models import System
 from tui.core.preflight import stability_blocker
-from tui.core.rolls.base import Confirm, Roll, RollFailed
+from tui.core.rolls.base import Confirm, LeftOpen, Roll, RollFailed
 from tui.core.rolls.events import Outcome, Phase
 from tui.core.rolls.key_checks import (
     AFTER_RACK_KEY_ROLL,
@@ -102,14 +104,21 @@ class RackKeyRoll(Roll):
         try:
             client.update_parameters({PASSWORD: new})
         except ClientError as error:
-            if self._started_anyway(client, error):
-                self.note("The rack's answer to the update was lost, but the update is under way.")
-            else:
+            started = self._started_anyway(client, error, new, old)
+            if started is None:
+                raise LeftOpen(
+                    f"The rack's answer to the update was lost and {target.name} has not "
+                    "answered since; keyroll keeps both keys (the new one pending): run "
+                    "`keyroll resume` to finish the roll."
+                ) from None
+            if not started:
                 target.keystore.retire_pending(host, new)
                 raise RollFailed(
                     f"The rack refused the update ({error}); nothing changed and the old key "
                     "stays current."
                 ) from None
+            self.note("The rack's answer to the update was lost, but the update is under way.")
+        watch.update_started = True
         client.set_keys([new, old] if self.options.dual_key else [new])
         self.start_probe(client)
         return self._watch_and_settle(watch, host, new, old)
@@ -150,6 +159,7 @@ class RackKeyRoll(Roll):
             raise RollFailed(
                 f"CloudFormation refused the update ({error}); nothing changed."
             ) from None
+        watch.update_started = True
         if client is not None:
             if not self.options.dual_key:
                 client.set_keys([new])
@@ -193,27 +203,24 @@ class RackKeyRoll(Roll):
             if blocker:
                 raise RefusedError(blocker)
             self.begin(host=console.host)
-            watch = self.watcher(proxied)
-            watch.failures_mean_moving = True
+            watch = self._console_watcher(console, proxied)
             watch.baseline(region_hint=system.region)
             self.step(Phase.UPDATE_REQUESTED)
             try:
                 roll_rack_key(console, target.name)
             except ClientError as error:
                 raise RollFailed(f"The Console did not start the roll: {error}") from None
+            watch.update_started = True
             self.start_probe(proxied)
             self.step(Phase.WATCHING)
             self.detach_if_not_waiting()
             outcome = self.record_watch(watch.run())
             if outcome is not Outcome.SUCCEEDED:
-                self.note("The roll did not complete; the Console and the rack keep the old key.")
+                self._after_console_failure(proxied)
                 return outcome
             self.step(Phase.VERIFYING)
             if not self._console_reaches(proxied):
-                raise RollFailed(
-                    f"CloudFormation finished but the Console still cannot reach {target.name}; "
-                    "open the rack in the web Console and check its API key."
-                )
+                raise RollFailed(self._console_cut_off())
             self.note(
                 f"The Console rolled {target.name}'s key and keeps it (it is never shown); "
                 "the CLI reaches the rack through the Console as before."
@@ -221,10 +228,40 @@ class RackKeyRoll(Roll):
             self.note(AFTER_RACK_KEY_ROLL)
             return outcome
 
-    def _console_reaches(self, proxied: RackClient) -> bool:
-        for _ in range(max(1, int(self.options.verify_s))):
+    def _console_watcher(self, console: ConsoleClient, proxied: RackClient) -> UpdateWatch:
+        """A watch through the Console; when the proxied call fails, the Console's own status
+        of the rack (`GET /racks`) still tells an update from a rollback."""
+        watch = self.watcher(proxied)
+        watch.failures_mean_moving = True
+        name = self.target.name
+
+        def console_status() -> str:
+            return next((r.status for r in console.racks() if r.full_name == name), "")
+
+        watch.status_fallback = console_status
+        return watch
+
+    def _after_console_failure(self, proxied: RackClient) -> None:
+        """Say what the failed Console roll left: the old key, or a key the rack refuses."""
+        if self._console_reaches(proxied, tries=3):
+            self.note("The roll did not complete; the Console and the rack keep the old key.")
+            return
+        self.note(self._console_cut_off(), "error")
+
+    def _console_cut_off(self) -> str:
+        name = self.target.name
+        return (
+            f"The update of {name} ended but the Console cannot reach it: it stored the new "
+            "key, which the rack refuses (the update did not complete, or rolled back unseen); "
+            f"set a key around the Console and re-link it with `keyroll roll rack-key {name} "
+            "--via cloudformation --relink`."
+        )
+
+    def _console_reaches(self, proxied: RackClient, tries: int | None = None) -> bool:
+        for _ in range(tries or max(1, int(self.options.verify_s))):
             try:
-                proxied.auth()
+                # GET /system, not /auth: the Console answers /auth itself, for the account
+                proxied.system(retries=0)
                 return True
             except ClientError:
                 if self.cancel.wait(1.0):
@@ -236,20 +273,29 @@ class RackKeyRoll(Roll):
     def emit_warning(self, text: str) -> None:
         self.note(text, "warning")
 
-    def _started_anyway(self, client: RackClient, error: ClientError) -> bool:
+    def _started_anyway(
+        self, client: RackClient, error: ClientError, new: Secret, old: Secret
+    ) -> bool | None:
         """After a lost answer (timeout, 502...), did the rack start the update all the same?
 
-        The write is never sent twice: a second PUT would only meet "is in
-        UPDATE_IN_PROGRESS state" or, worse, start a second update.
+        None when the rack does not answer for `verify_s`. The write is never sent twice: a
+        second PUT would only meet "is in UPDATE_IN_PROGRESS state" or, worse, start a
+        second update. A resting rack that takes the new key already finished the update.
         """
         if isinstance(error, ServerError) and error.status not in PASSING_STATUSES:
             return False
         if not isinstance(error, ServerError | TimeoutError_ | UnreachableError):
             return False
-        try:
-            return client.system().status in MOVING_RACK_STATUSES
-        except ClientError:
-            return False
+        client.set_keys([new, old])
+        deadline = time.monotonic() + self.options.verify_s
+        while True:
+            try:
+                status = client.system(retries=0).status
+            except ClientError:
+                if time.monotonic() >= deadline or self.cancel.wait(self.options.poll_s):
+                    return None
+                continue
+            return status in MOVING_RACK_STATUSES or client.answered_key == new
 
     def _refuse_if_pending(self, host: str) -> None:
         if self.target.keystore.pending(host) is not None:
@@ -448,6 +494,7 @@ class RackKeyRoll(Roll):
         except KeyrollError as error:
             self.target.keystore.retire_pending(key_host, new)
             raise RollFailed(f"The update was refused ({error}); nothing changed.") from None
+        watch.update_started = True
         if client is not None:
             self.start_probe(client)
         return self._watch_and_settle(watch, host, new, old, key_host=key_host)
@@ -459,16 +506,14 @@ class RackKeyRoll(Roll):
                 raise RollFailed(
                     "The Console roll was never requested before the stop; nothing changed."
                 )
-            watch = self.watcher(proxied)
-            watch.failures_mean_moving = True
+            watch = self._console_watcher(console, proxied)
             watch.baseline()
             self.start_probe(proxied)
             outcome = self.record_watch(watch.run())
-            if outcome is Outcome.SUCCEEDED and not self._console_reaches(proxied):
-                raise RollFailed(
-                    f"The Console still cannot reach {self.target.name}; open the rack in the "
-                    "web Console and check its API key."
-                )
+            if outcome is not Outcome.SUCCEEDED:
+                self._after_console_failure(proxied)
+            elif not self._console_reaches(proxied):
+                raise RollFailed(self._console_cut_off())
             return outcome
 
     def _rewrite_cli(self, host: str, new: Secret) -> None:

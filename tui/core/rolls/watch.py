@@ -79,6 +79,13 @@ class UpdateWatch:
         # Through the Console, a rack whose key is being rolled answers 502: that is the
         # update under way (the Console already holds the new key), not silence.
         self.failures_mean_moving = False
+        # Where the rack's status comes from when its API does not answer (the Console's
+        # `GET /racks`): without it, a Console rack left with a key it refuses after a
+        # rollback would read as "updating" until the watch times out.
+        self.status_fallback: Callable[[], str] | None = None
+        # Set once the request was accepted: a resting rack then means the update already
+        # ended (a fast one, or one that ran while the rack did not answer), not "not begun".
+        self.update_started = False
         self.tail: StackEventTail | None = None
         self._last_status = ""
         self._rng = random.Random()
@@ -218,18 +225,30 @@ class UpdateWatch:
         except ClientError:
             return ""
 
+    def _fallback_status(self) -> str:
+        if self.status_fallback is None:
+            return ""
+        try:
+            return self.status_fallback()
+        except ClientError:
+            return ""
+
     def _run_rack_api(self) -> WatchResult:
         assert self.client is not None
-        moving = rollback = False
+        moving, rollback = self.update_started, False
         quiet = 0
         while True:
+            system: System | None = None
             try:
-                system = self.client.system()
+                # with a fallback, a failed call is not retried: the fallback answers at once
+                system = self.client.system(retries=0 if self.status_fallback else None)
             except ClientError:
-                moving = moving or self.failures_mean_moving
+                if self.status_fallback is None:
+                    moving = moving or self.failures_mean_moving
+            status = system.status if system is not None else self._fallback_status()
+            if not status:
                 self._wait()  # the probe records the outage; the watch just keeps asking
                 continue
-            status = system.status
             if status != self._last_status:
                 self._last_status = status
                 self.emit(
@@ -243,7 +262,7 @@ class UpdateWatch:
             elif status == "failed":
                 return WatchResult(Outcome.NEEDS_ATTENTION, status, MODE_RACK_API)
             elif status == "running":
-                applied = self.applied(system) if self.applied else None
+                applied = self.applied(system) if self.applied and system is not None else None
                 if rollback or (moving and applied is False):
                     return WatchResult(Outcome.ROLLED_BACK, status, MODE_RACK_API)
                 if moving or applied:

@@ -1,0 +1,111 @@
+"""A write whose answer is lost after the rack did the work (a load balancer giving up on a
+slow backend): the roll must find out what happened instead of calling it refused, and when
+the rack stays silent it must leave the roll open for `keyroll resume`, keys and all."""
+
+from __future__ import annotations
+
+import threading
+from pathlib import Path
+
+from tests.rolls.instance_key_support import aws_env, sandbox_workspace, target
+from tui.commands.roll_targets import journal_for, target_for
+from tui.commands.workspace import Workspace
+from tui.core.rolls.events import Outcome, Phase, PhaseChanged, RollEvent
+from tui.core.rolls.instance_key import InstanceKeyRoll
+from tui.core.rolls.rack_key import RackKeyRoll
+from tui.core.rolls.resume import resume_all
+from tui.core.rolls.target import RollOptions
+
+__all__ = ["aws_env"]
+FAST = RollOptions(poll_s=0.05, probe_s=0.05, poll_jitter=0.0, verify_s=5.0, watch_timeout_s=30)
+
+
+def lose_answers_from_the_request(ws: Workspace, silent_s: float) -> object:
+    """An `emit` that, once the update is requested, makes the rack do the work of each call
+    but lose its answer, for `silent_s` seconds."""
+    gate = ws.sandbox.flaky
+    assert gate is not None
+
+    def emit(event: RollEvent) -> None:
+        if isinstance(event, PhaseChanged) and event.phase is Phase.UPDATE_REQUESTED:
+            gate.stall_seconds, gate.lost_answer_share, gate.share = 0.05, 1.0, 0.999
+            threading.Timer(silent_s, lambda: setattr(gate, "share", 0.0)).start()
+
+    return emit
+
+
+def test_a_rack_key_update_whose_answer_was_lost_is_watched_to_success(
+    aws_env: Path, tmp_path: Path
+) -> None:
+    with sandbox_workspace(tmp_path / "w", scenario="flaky", speed=100.0) as ws:
+        ws.sandbox.flaky.share = 0.0  # type: ignore[union-attr]
+        emit = lose_answers_from_the_request(ws, 0.3)
+        summary = RackKeyRoll(target(ws, "dev"), "rack", options=FAST, emit=emit).run()  # type: ignore[arg-type]
+        assert ws.sandbox.flaky.injected["answer-lost"] >= 1  # type: ignore[union-attr]
+        assert summary.outcome is Outcome.SUCCEEDED, summary.messages
+        assert any("answer to the update was lost" in m for m in summary.messages)
+        new = ws.keystore.current(ws.sandbox.rack_host("dev"))
+        with ws.sandbox.world.locked():
+            assert new is not None and ws.sandbox.world.rack("dev").accepts(new.reveal())
+
+
+def test_a_rack_silent_after_a_lost_answer_leaves_the_roll_open_for_resume(
+    aws_env: Path, tmp_path: Path
+) -> None:
+    with sandbox_workspace(tmp_path / "w", scenario="flaky", speed=100.0) as ws:
+        ws.sandbox.flaky.share = 0.0  # type: ignore[union-attr]
+        host = ws.sandbox.rack_host("dev")
+        options = RollOptions(poll_s=0.05, probe_s=0.05, poll_jitter=0.0, verify_s=0.5)
+        emit = lose_answers_from_the_request(ws, 1.5)
+        summary = RackKeyRoll(target(ws, "dev"), "rack", options=options, emit=emit).run()  # type: ignore[arg-type]
+        assert summary.outcome is None, summary.messages  # neither succeeded nor failed
+        assert "keyroll resume" in summary.messages[-1]
+        journal = journal_for(ws)
+        assert [r.last_step for r in journal.unfinished()] == ["update-requested"]
+        assert ws.keystore.pending(host) is not None
+        threading.Event().wait(1.2)  # the rack answers again
+        done = list(
+            resume_all(
+                journal,
+                lambda record: target_for(ws, record.rack),
+                options=lambda _t: FAST,
+                confirm=lambda _q: True,
+            )
+        )
+        assert [getattr(d, "outcome", None) for d in done] == [Outcome.SUCCEEDED]
+        new = ws.keystore.current(host)
+        with ws.sandbox.world.locked():
+            assert new is not None and ws.sandbox.world.rack("dev").accepts(new.reveal())
+
+
+def test_an_instance_keyroll_whose_answer_was_lost_is_watched_to_success(
+    aws_env: Path, tmp_path: Path
+) -> None:
+    with sandbox_workspace(tmp_path / "w", scenario="flaky", speed=100.0) as ws:
+        ws.sandbox.flaky.share = 0.0  # type: ignore[union-attr]
+        with ws.sandbox.world.locked():
+            before = ws.sandbox.world.rack("dev").stack.parameters["Key"]
+        emit = lose_answers_from_the_request(ws, 0.3)
+        roll = InstanceKeyRoll(target(ws, "dev"), "rack", options=FAST, emit=emit, force=True)  # type: ignore[arg-type]
+        summary = roll.run()
+        assert summary.outcome is Outcome.SUCCEEDED, summary.messages
+        assert any("answer to the keyroll was lost" in m for m in summary.messages)
+        with ws.sandbox.world.locked():
+            assert ws.sandbox.world.rack("dev").stack.parameters["Key"] != before
+
+
+def test_an_update_over_before_the_rack_answered_again_keeps_the_new_key(
+    aws_env: Path, tmp_path: Path
+) -> None:
+    """The rack rests when keyroll can ask again: it already takes the new key, so the update
+    ran to its end. Retiring the new key here would lose the only key the rack accepts."""
+    with sandbox_workspace(tmp_path / "w", scenario="flaky", speed=100.0) as ws:
+        ws.sandbox.flaky.share = 0.0  # type: ignore[union-attr]
+        host = ws.sandbox.rack_host("dev")
+        emit = lose_answers_from_the_request(ws, 0.8)  # a password update takes ~0.3 s here
+        summary = RackKeyRoll(target(ws, "dev"), "rack", options=FAST, emit=emit).run()  # type: ignore[arg-type]
+        assert summary.outcome is Outcome.SUCCEEDED, summary.messages
+        new = ws.keystore.current(host)
+        with ws.sandbox.world.locked():
+            assert new is not None and ws.sandbox.world.rack("dev").accepts(new.reveal())
+        assert ws.keystore.pending(host) is None
