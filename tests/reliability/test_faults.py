@@ -1,0 +1,48 @@
+"""Rolls of every kind and route under faults a seeded generator places at random moments.
+
+Rack API 502s, stalls then 504s, connection resets and answers lost after the work was
+done; CloudFormation throttling; the Console going down; forced rollbacks. After each run
+the world is asked which keys it accepts, and keyroll's keystore, Convox CLI `auth` file and
+journal must agree with it: no key lost, no outcome that says something the world denies.
+`KEYROLL_FAULTS_SEED` replays another seed; the seed is printed with the counts.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import record_figure
+from tests.reliability.faults_support import Tally, run_lanes
+from tui.clients.aws_session import forget_clients
+
+SEED = int(os.environ.get("KEYROLL_FAULTS_SEED", "20261122"))
+LANES, RUNS_PER_LANE = 6, 35  # 210 runs
+
+
+@pytest.fixture(autouse=True)
+def _no_real_aws(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    for name in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN", "AWS_PROFILE"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("AWS_EC2_METADATA_DISABLED", "true")
+    monkeypatch.setenv("AWS_CONFIG_FILE", str(tmp_path / "no-aws-config"))
+    monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", str(tmp_path / "no-aws-credentials"))
+    forget_clients()
+
+
+def test_rolls_under_faults_lose_no_key_and_tell_the_truth() -> None:
+    tally = Tally()
+    run_lanes(SEED, LANES, RUNS_PER_LANE, tally)
+    faults = ", ".join(f"{kind} {n}" for kind, n in sorted(tally.faults.items()) if n)
+    outcomes = ", ".join(f"{kind} {n}" for kind, n in sorted(tally.outcomes.items()))
+    record_figure(
+        f"faults (seed {SEED}): {tally.runs} in-process runs; faults injected: {faults}; "
+        f"outcomes: {outcomes}; left open then resumed: {tally.left_open}; "
+        f"keys lost: {len(tally.lost)}; outcomes mismatched: {len(tally.mismatched)}"
+    )
+    assert tally.runs == LANES * RUNS_PER_LANE
+    assert sum(tally.faults.values()) >= tally.runs  # the faults really struck
+    assert not tally.lost, "\n".join(tally.lost[:20])
+    assert not tally.mismatched, "\n".join(tally.mismatched[:20])
