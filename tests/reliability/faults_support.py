@@ -179,6 +179,7 @@ class Tally:
     lost: list[str] = field(default_factory=list)
     mismatched: list[str] = field(default_factory=list)
     left_open: int = 0
+    unseen_rollbacks: int = 0
     lock: threading.Lock = field(default_factory=threading.Lock)
 
     def add(self, report: RunReport) -> None:
@@ -188,6 +189,7 @@ class Tally:
             self.episodes.update(e.kind for e in report.plan.episodes)
             self.outcomes[report.outcome] += 1
             self.left_open += report.left_open
+            self.unseen_rollbacks += report.unseen_rollback
             self.lost += report.problems(report.lost)
             self.mismatched += report.problems(report.mismatched)
 
@@ -201,6 +203,7 @@ class RunReport:
     mismatched: list[str]
     left_open: int = 0
     messages: list[str] = field(default_factory=list)
+    unseen_rollback: bool = False
 
     def problems(self, found: list[str]) -> list[str]:
         """Each problem with the run that made it and the roll's last words."""
@@ -330,6 +333,7 @@ class Lane:
         outcome = summary.outcome.value if summary.outcome else "unfinished"
         report = RunReport(plan, outcome, +faults, lost, mismatched + wrong_keys, left_open)
         report.messages = list(summary.messages)
+        report.unseen_rollback = rollback_out_of_sight(plan, summary)
         return report
 
     def _follow_relink_advice(self, plan: Plan) -> list[str]:
@@ -463,12 +467,12 @@ def judge_outcome(
 
 
 def rollback_out_of_sight(plan: Plan, summary: RollSummary) -> bool:
-    """A Console roll without AWS access whose rollback ran while the Console was down:
-    keyroll's only window was shut, so `failed` with the re-link advice is the truth it has."""
+    """A Console roll without AWS access whose rollback went unseen: keyroll's only window is
+    the Console's status of the rack, sampled between polls (or shut while the Console was
+    down), so `failed` with the re-link advice is all the truth it has."""
     return (
         plan.route == "console"
         and not plan.aws
-        and any(e.kind == CONSOLE_DOWN for e in plan.episodes)
         and summary.outcome is Outcome.FAILED
         and any(ADVISED_RELINK in m for m in summary.messages)
     )

@@ -4,14 +4,17 @@ say what the Console was left with, and its advice must work."""
 
 from __future__ import annotations
 
+import threading
 import time
 from pathlib import Path
 
 import pytest
 
 from tests.rolls.instance_key_support import aws_env, sandbox_workspace, target
-from tui.core.rolls.events import Outcome
+from tui.commands.roll_targets import journal_for, target_for
+from tui.core.rolls.events import Outcome, Phase, PhaseChanged, RollEvent
 from tui.core.rolls.rack_key import RackKeyRoll
+from tui.core.rolls.resume import resume_all
 from tui.core.rolls.target import RollOptions
 
 __all__ = ["aws_env"]
@@ -55,4 +58,45 @@ def test_a_console_roll_that_simply_fails_keeps_the_old_key_reachable(
         summary = RackKeyRoll(target(ws, "acme/staging"), "console", options=FAST).run()
         ws.sandbox.console_api.down = False
         assert summary.outcome is Outcome.FAILED
+        assert console_reaches(ws.sandbox)
+
+
+def test_a_console_roll_leaves_no_thread_on_a_closed_connection(
+    aws_env: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The probe rides on the Console's connection: it stops before that connection closes
+    (it used to die with a RuntimeError traceback on the closed client)."""
+    crashes: list[BaseException | None] = []
+    monkeypatch.setattr(threading, "excepthook", lambda args: crashes.append(args.exc_value))
+    with sandbox_workspace(tmp_path / "w", speed=100.0, aws=True) as ws:
+        summary = RackKeyRoll(target(ws, "acme/staging"), "console", options=FAST).run()
+        assert summary.outcome is Outcome.SUCCEEDED, summary.messages
+        time.sleep(0.3)  # a probe still running would have struck by now
+    assert crashes == []
+
+
+def test_a_console_down_at_verification_leaves_the_roll_open_and_resume_finishes_it(
+    aws_env: Path, tmp_path: Path
+) -> None:
+    with sandbox_workspace(tmp_path / "w", speed=100.0, aws=True) as ws:
+
+        def emit(event: RollEvent) -> None:
+            if isinstance(event, PhaseChanged) and event.phase is Phase.VERIFYING:
+                ws.sandbox.console_api.down = True
+
+        options = RollOptions(poll_s=0.05, probe_s=0.05, poll_jitter=0.0, verify_s=2.0)
+        roll = RackKeyRoll(target(ws, "acme/staging"), "console", options=options, emit=emit)
+        summary = roll.run()
+        assert summary.outcome is None, summary.messages
+        assert "Console does not answer" in summary.messages[-1]
+        ws.sandbox.console_api.down = False
+        done = list(
+            resume_all(
+                journal_for(ws),
+                lambda record: target_for(ws, record.rack),
+                options=lambda _t: FAST,
+                confirm=lambda _q: True,
+            )
+        )
+        assert [getattr(d, "outcome", None) for d in done] == [Outcome.SUCCEEDED]
         assert console_reaches(ws.sandbox)

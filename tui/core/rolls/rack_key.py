@@ -212,21 +212,36 @@ class RackKeyRoll(Roll):
                 raise RollFailed(f"The Console did not start the roll: {error}") from None
             watch.update_started = True
             self.start_probe(proxied)
-            self.step(Phase.WATCHING)
-            self.detach_if_not_waiting()
-            outcome = self.record_watch(watch.run())
-            if outcome is not Outcome.SUCCEEDED:
-                self._after_console_failure(proxied)
-                return outcome
-            self.step(Phase.VERIFYING)
-            if not self._console_reaches(proxied):
-                raise RollFailed(self._console_cut_off())
-            self.note(
-                f"The Console rolled {target.name}'s key and keeps it (it is never shown); "
-                "the CLI reaches the rack through the Console as before."
-            )
-            self.note(AFTER_RACK_KEY_ROLL)
+            try:  # the probe rides on the Console's connection: stop it before it closes
+                self.step(Phase.WATCHING)
+                self.detach_if_not_waiting()
+                return self._finish_console(console, proxied, self.record_watch(watch.run()))
+            finally:
+                self.stop_probe()
+
+    def _finish_console(
+        self, console: ConsoleClient, proxied: RackClient, outcome: Outcome
+    ) -> Outcome:
+        """After the watch: the Console must reach the rack with the key it now holds."""
+        if outcome is not Outcome.SUCCEEDED:
+            self._after_console_failure(console, proxied)
             return outcome
+        self.step(Phase.VERIFYING)
+        reaches = self._console_reaches(console, proxied)
+        if reaches is None:
+            raise LeftOpen(
+                f"The update of {self.target.name} ended, but the Console does not answer, so "
+                "keyroll cannot check that it reaches the rack: run `keyroll resume` to check "
+                "again."
+            )
+        if not reaches:
+            raise RollFailed(self._console_cut_off())
+        self.note(
+            f"The Console rolled {self.target.name}'s key and keeps it (it is never shown); "
+            "the CLI reaches the rack through the Console as before."
+        )
+        self.note(AFTER_RACK_KEY_ROLL)
+        return outcome
 
     def _console_watcher(self, console: ConsoleClient, proxied: RackClient) -> UpdateWatch:
         """A watch through the Console; when the proxied call fails, the Console's own status
@@ -241,12 +256,19 @@ class RackKeyRoll(Roll):
         watch.status_fallback = console_status
         return watch
 
-    def _after_console_failure(self, proxied: RackClient) -> None:
+    def _after_console_failure(self, console: ConsoleClient, proxied: RackClient) -> None:
         """Say what the failed Console roll left: the old key, or a key the rack refuses."""
-        if self._console_reaches(proxied, tries=3):
+        reaches = self._console_reaches(console, proxied, tries=3)
+        if reaches:
             self.note("The roll did not complete; the Console and the rack keep the old key.")
-            return
-        self.note(self._console_cut_off(), "error")
+        elif reaches is None:
+            self.note(
+                "The roll did not complete and the Console does not answer now; once it does, "
+                f"check that it still reaches {self.target.name}.",
+                "warning",
+            )
+        else:
+            self.note(self._console_cut_off(), "error")
 
     def _console_cut_off(self) -> str:
         name = self.target.name
@@ -257,16 +279,25 @@ class RackKeyRoll(Roll):
             "--via cloudformation --relink`."
         )
 
-    def _console_reaches(self, proxied: RackClient, tries: int | None = None) -> bool:
+    def _console_reaches(
+        self, console: ConsoleClient, proxied: RackClient, tries: int | None = None
+    ) -> bool | None:
+        """Does the Console reach the rack? None when the Console itself does not answer."""
+        console_down = False
         for _ in range(tries or max(1, int(self.options.verify_s))):
             try:
                 # GET /system, not /auth: the Console answers /auth itself, for the account
                 proxied.system(retries=0)
                 return True
             except ClientError:
+                try:
+                    console.auth()
+                    console_down = False
+                except ClientError:
+                    console_down = True
                 if self.cancel.wait(1.0):
-                    return False
-        return False
+                    break
+        return None if console_down else False
 
     # shared --------------------------------------------------------------------------------
 
@@ -508,13 +539,13 @@ class RackKeyRoll(Roll):
                 )
             watch = self._console_watcher(console, proxied)
             watch.baseline()
+            # a roll stopped while watching had its request answered: the update was under way
+            watch.update_started = record.last_step in (Phase.WATCHING, Phase.VERIFYING)
             self.start_probe(proxied)
-            outcome = self.record_watch(watch.run())
-            if outcome is not Outcome.SUCCEEDED:
-                self._after_console_failure(proxied)
-            elif not self._console_reaches(proxied):
-                raise RollFailed(self._console_cut_off())
-            return outcome
+            try:
+                return self._finish_console(console, proxied, self.record_watch(watch.run()))
+            finally:
+                self.stop_probe()
 
     def _rewrite_cli(self, host: str, new: Secret) -> None:
         if not self.options.write_convox_cli:
