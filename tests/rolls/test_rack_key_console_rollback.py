@@ -100,3 +100,19 @@ def test_a_console_down_at_verification_leaves_the_roll_open_and_resume_finishes
         )
         assert [getattr(d, "outcome", None) for d in done] == [Outcome.SUCCEEDED]
         assert console_reaches(ws.sandbox)
+
+
+def test_a_rollback_seen_while_the_console_is_down_still_says_how_to_recover(
+    aws_env: Path, tmp_path: Path
+) -> None:
+    with sandbox_workspace(tmp_path / "w", speed=100.0, aws=True) as ws:
+        ws.sandbox.world.fail_next_update()
+
+        def emit(event: RollEvent) -> None:
+            if isinstance(event, PhaseChanged) and event.phase is Phase.WATCHING:
+                ws.sandbox.console_api.down = True  # CloudFormation still shows the rollback
+
+        summary = RackKeyRoll(target(ws, "acme/staging"), "console", options=FAST, emit=emit).run()
+        assert summary.outcome is Outcome.ROLLED_BACK, summary.messages
+        assert "--via cloudformation --relink" in summary.messages[-1]
+        assert not console_reaches(ws.sandbox)

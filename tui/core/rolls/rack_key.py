@@ -262,10 +262,13 @@ class RackKeyRoll(Roll):
         if reaches:
             self.note("The roll did not complete; the Console and the rack keep the old key.")
         elif reaches is None:
+            name = self.target.name
             self.note(
-                "The roll did not complete and the Console does not answer now; once it does, "
-                f"check that it still reaches {self.target.name}.",
-                "warning",
+                "The roll did not complete and the Console does not answer now; the Console "
+                "stores a new key as it starts a roll, so once it answers, check that it still "
+                f"reaches {name}, and if not, set a key around it and re-link it with "
+                f"`keyroll roll rack-key {name} --via cloudformation --relink`.",
+                "error",
             )
         else:
             self.note(self._console_cut_off(), "error")
