@@ -19,7 +19,7 @@ from tui.core.errors import BadInputError, KeyrollError, RefusedError
 from tui.core.inventory import SOURCE_CONSOLE, VIA_CONSOLE, Inventory, RackEntry
 from tui.core.journal import Journal, RollRecord
 from tui.core.keystore import Keystore
-from tui.core.rolls.base import Roll, RollFailed
+from tui.core.rolls.base import LeftOpen, Roll, RollFailed
 from tui.core.rolls.events import Outcome, Phase
 from tui.core.rolls.target import RollTarget
 from tui.core.secret import Secret
@@ -195,7 +195,7 @@ class AccountKeyRoll(Roll):
         assert url is not None
         account = self._wait_accepted(url, new)
         if account is None:
-            raise RollFailed(
+            raise LeftOpen(  # open, not failed: `keyroll resume` must find it to check again
                 "The Console does not accept the new account key yet; keyroll keeps it (pending) "
                 "in its keystore: run `keyroll resume` to check again."
             )
@@ -225,7 +225,7 @@ class AccountKeyRoll(Roll):
                     pass
                 except ClientError as error:
                     if attempt == tries - 1:
-                        raise RollFailed(
+                        raise LeftOpen(
                             f"keyroll could not check the new account key ({error}); it is kept "
                             "(pending) in the keystore: run `keyroll resume` to check again."
                         ) from None

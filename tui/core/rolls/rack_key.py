@@ -383,7 +383,7 @@ class RackKeyRoll(Roll):
         if not wait_until_accepted(
             url, new, verify=verify, within_s=self.options.verify_s, cancel=self.cancel
         ):
-            raise RollFailed(
+            raise LeftOpen(  # open, not failed: `keyroll resume` must find it to check again
                 "CloudFormation finished but the rack does not accept the new key yet; keyroll "
                 "keeps both keys (the new one pending): run `keyroll resume` to check again."
             )
