@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from tui.core.errors import KeyrollError
+from tui.core.errors import BadInputError, KeyrollError
 
 
 class ClientError(KeyrollError):
@@ -48,3 +48,7 @@ class UnreachableError(ClientError):
 
 class TlsError(ClientError):
     """The TLS handshake failed, or the certificate is not the pinned one."""
+
+
+class BadHostError(BadInputError, ClientError):
+    """A host that cannot be called at all (not a host name, a bad port): bad input, exit 2."""

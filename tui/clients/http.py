@@ -6,7 +6,9 @@ by the Console (`Rack: org/name` header) runs exactly the code a direct rack cal
 
 from __future__ import annotations
 
+import ipaddress
 import json
+import os
 import ssl
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -23,6 +25,8 @@ from tui.core.secret import MASK, Secret
 USER = "convox"
 DEFAULT_TIMEOUT = 10.0
 MAX_ERROR_TEXT = 200
+MAX_HOST_SHOWN = 80
+_LABEL_CHARS = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_")
 
 
 def make_verify(verify: bool | str) -> bool | ssl.SSLContext:
@@ -33,7 +37,7 @@ def make_verify(verify: bool | str) -> bool | ssl.SSLContext:
     """
     if isinstance(verify, str):
         try:
-            return ssl.create_default_context(cafile=verify)
+            return ssl.create_default_context(cafile=os.path.expanduser(verify))
         except (OSError, ssl.SSLError) as error:
             raise errors.TlsError(
                 f"The pinned certificate {verify} cannot be read ({error.__class__.__name__}); "
@@ -53,7 +57,7 @@ class Reply:
     def json(self, where: str) -> Any:
         try:
             return json.loads(self.text)
-        except ValueError:
+        except (ValueError, RecursionError):  # a deeply nested body overflows the parser
             raise MalformedReplyError(
                 f"The {where} reply is not JSON; check that the URL points at a Convox rack."
             ) from None
@@ -72,8 +76,13 @@ class ConvoxHttp:
     ) -> None:
         if "://" not in base_url:
             base_url = f"https://{base_url}"
-        self.base_url = base_url.rstrip("/")
-        self.host = urlsplit(self.base_url).netloc
+        # A host that cannot be a URL fails at the first call, as an unreachable one does.
+        self._bad_host = host_problem(base_url)
+        if self._bad_host is None:
+            self.base_url = base_url.rstrip("/")
+            self.host = urlsplit(self.base_url).netloc
+        else:
+            self.base_url, self.host = "https://invalid", _shown_host(base_url)
         headers = {
             "User-Agent": f"keyroll/{__version__}",
             "Version": __version__,
@@ -105,6 +114,12 @@ class ConvoxHttp:
         console: bool = False,
     ) -> Reply:
         """Send one call, trying each key in order on 401 `invalid authentication`."""
+        if self._bad_host is not None:
+            raise errors.BadHostError(
+                f"The host {self.host!r} is not a valid host name and port ({self._bad_host}); "
+                "correct it where it was set (keyroll's settings, CONVOX_HOST, RACK_URL or the "
+                "Convox CLI's files)."
+            )
         if not keys:
             raise errors.WrongKeyError(
                 f"keyroll holds no API key for {self.host}; add one in the rack settings "
@@ -250,6 +265,49 @@ class ConvoxHttp:
         )
 
 
+def host_problem(base_url: str) -> str | None:
+    """Why `base_url` cannot name a rack or Console (`https://host[:port]`), or None."""
+    try:
+        parts = urlsplit(base_url)
+        port = parts.port
+        host = parts.hostname or ""
+    except ValueError as error:  # a bad port or an unclosed IPv6 bracket
+        return str(error).lower()
+    if parts.scheme not in ("http", "https"):
+        return f"the scheme {parts.scheme[:10]!r} is not https"
+    if port == 0:
+        return "port 0 is not a port a server listens on"
+    if not host:
+        return "it has no host name"
+    try:
+        ipaddress.ip_address(host)
+        return None
+    except ValueError:
+        pass
+    try:
+        ascii_host = host.encode("idna").decode("ascii")
+    except UnicodeError:
+        return "it is not a host name DNS can look up"
+    labels = ascii_host.rstrip(".").split(".")
+    if len(ascii_host) > 253 or not all(0 < len(label) <= 63 for label in labels):
+        return "a host name has labels of 1 to 63 characters, at most 253 in all"
+    if not all(set(label) <= _LABEL_CHARS for label in labels):
+        return "a host name holds only letters, digits, hyphens and dots"
+    try:
+        httpx.URL(base_url)
+    except httpx.InvalidURL as error:
+        return str(error).split(":", 1)[0].lower()
+    return None
+
+
+def _shown_host(base_url: str) -> str:
+    """The host[:port] of `base_url` as it may appear in a message: no credentials, printable,
+    short."""
+    netloc = base_url.split("://", 1)[-1].split("/", 1)[0].rsplit("@", 1)[-1]
+    shown = "".join(c if c.isprintable() else "?" for c in netloc)
+    return shown if len(shown) <= MAX_HOST_SHOWN else shown[: MAX_HOST_SHOWN - 1] + "…"
+
+
 def _cap(text: str) -> str:
     return text[:1].upper() + text[1:]
 
@@ -267,7 +325,7 @@ def _clean_text(response: httpx.Response, keys: Sequence[Secret]) -> str:
             body = json.loads(raw)
             if isinstance(body, dict) and isinstance(body.get("error"), str):
                 raw = body["error"]
-        except ValueError:
+        except (ValueError, RecursionError):
             pass
     if raw.lstrip()[:15].lower().startswith(("<!doctype", "<html")):
         return "an HTML error page instead of a Convox reply"

@@ -27,7 +27,7 @@ class AccountOverview:
 
 
 def fetch_account_overview(
-    inventory: Inventory, keystore: Keystore, *, verify: bool = False
+    inventory: Inventory, keystore: Keystore, *, verify: bool | str = False
 ) -> AccountOverview:
     """Ask the Console (`GET /auth`) which account the held key belongs to.
 

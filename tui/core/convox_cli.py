@@ -98,6 +98,14 @@ def go_json(mapping: Mapping[str, str]) -> str:
     return text
 
 
+def _too_deep(path: Path) -> CliFileError:
+    """A file nested deeper than any Convox CLI writes it (the JSON parser would overflow)."""
+    return CliFileError(
+        f"The Convox CLI file {path} nests JSON too deeply to be a Convox CLI file; keyroll "
+        "left it unchanged, fix or remove it."
+    )
+
+
 def _line_of(text: str, key: str) -> int:
     """The line where `key` appears in a JSON text, to point the user at it."""
     needle = json.dumps(key)
@@ -138,6 +146,8 @@ class CliConfig:
             return {}
         try:
             data = json.loads(text)
+        except RecursionError:
+            raise _too_deep(path) from None
         except json.JSONDecodeError as error:
             raise CliFileError(
                 f"The Convox CLI file {path} is not valid JSON at line {error.lineno} "
@@ -198,6 +208,8 @@ class CliConfig:
             return None
         try:
             data = json.loads(text)
+        except RecursionError:
+            raise _too_deep(path) from None
         except json.JSONDecodeError as error:
             raise CliFileError(
                 f"The Convox CLI file {path} is not valid JSON at line {error.lineno} "
@@ -261,9 +273,13 @@ class CliCurrent:
 
 
 def _netloc(url: str) -> str:
-    parts = urlsplit(url)
+    try:
+        parts = urlsplit(url)
+        port = parts.port
+    except ValueError:  # RACK_URL with a bad port or bracket: show it as written
+        return url.split("://", 1)[-1].split("/", 1)[0].rsplit("@", 1)[-1]
     host = parts.hostname or ""
-    return f"{host}:{parts.port}" if parts.port else host
+    return f"{host}:{port}" if port else host
 
 
 def resolve(

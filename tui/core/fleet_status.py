@@ -25,7 +25,7 @@ class FleetStatus:
         self,
         inventory: Inventory,
         *,
-        verify: bool = False,
+        verify: bool | str = False,
         timeout: float = STATUS_TIMEOUT_S,
         max_concurrency: int = DEFAULT_CONCURRENCY,
     ) -> None:

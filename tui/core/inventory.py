@@ -93,7 +93,7 @@ class Inventory:
         return next((r for r in self.racks if r.name == name), None)
 
 
-def _list_console_racks(base_url: str, key: Secret, verify: bool) -> list[Any]:
+def _list_console_racks(base_url: str, key: Secret, verify: bool | str) -> list[Any]:
     with ConsoleClient(base_url, key, verify=verify, timeout=STATUS_TIMEOUT_S) as console:
         return list(console.racks())
 
@@ -225,7 +225,11 @@ def rack_keys(inv: Inventory, rack: RackEntry) -> list[Secret]:
 
 
 def rack_client(
-    inv: Inventory, rack: RackEntry, *, verify: bool = False, timeout: float = STATUS_TIMEOUT_S
+    inv: Inventory,
+    rack: RackEntry,
+    *,
+    verify: bool | str = False,
+    timeout: float = STATUS_TIMEOUT_S,
 ) -> RackClient:
     """A client for `rack`, direct or proxied by its Console with the `Rack` header."""
     keys = rack_keys(inv, rack)
@@ -235,7 +239,7 @@ def rack_client(
     return RackClient(f"https://{rack.host}", keys, verify=verify, timeout=timeout)
 
 
-def _status(inv: Inventory, rack: RackEntry, verify: bool, timeout: float) -> RackStatus:
+def _status(inv: Inventory, rack: RackEntry, verify: bool | str, timeout: float) -> RackStatus:
     if not rack.host:
         return RackStatus(rack.name, "unknown", f"keyroll knows no host for {rack.name}.")
     try:
@@ -257,7 +261,7 @@ def fetch_statuses(
     inv: Inventory,
     racks: Sequence[RackEntry] | None = None,
     *,
-    verify: bool = False,
+    verify: bool | str = False,
     timeout: float = STATUS_TIMEOUT_S,
     max_workers: int = MAX_WORKERS,
 ) -> dict[str, RackStatus]:

@@ -249,7 +249,7 @@ class Journal:
             raise BadInputError(f"There is no roll {roll_id} in {self.directory}; check the id.")
         try:
             return RollRecord.from_json(json.loads(text))
-        except (ValueError, TypeError, KeyError):
+        except (ValueError, TypeError, KeyError, RecursionError):
             raise JournalError(
                 f"The roll record {path} is damaged; keyroll left it unchanged, move it aside "
                 "to continue."

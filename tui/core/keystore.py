@@ -242,6 +242,8 @@ def _parse(text: str, path: Path) -> dict[str, Any]:
 
     try:
         data = json.loads(text)
+    except RecursionError:
+        raise bad("JSON nested too deeply") from None
     except json.JSONDecodeError as error:
         raise bad(f"not JSON at line {error.lineno}") from None
     if not isinstance(data, dict) or data.get("version") != FORMAT_VERSION:

@@ -62,7 +62,7 @@ class RackOverview:
 
 
 def fetch_rack_overview(
-    inventory: Inventory, rack: RackEntry, journal: Journal, *, verify: bool = False
+    inventory: Inventory, rack: RackEntry, journal: Journal, *, verify: bool | str = False
 ) -> RackOverview:
     """Read `rack`'s status, instances, apps, services and processes, and its roll history."""
     with rack_client(inventory, rack, verify=verify) as client:

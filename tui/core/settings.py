@@ -7,6 +7,7 @@ one. Keys never live here: they are in the keystore.
 
 from __future__ import annotations
 
+import math
 import re
 import tomllib
 from dataclasses import dataclass, field, fields, replace
@@ -20,6 +21,7 @@ from tui.core.errors import BadInputError
 from tui.core.files import read_text, toml_error_line, write_private
 
 DEFAULT_CONSOLE_HOST = "console.convox.com"
+MAX_INTERVAL_S = 86400.0  # a day: longer waits overflow the clock APIs and help no one
 
 
 class SettingsError(BadInputError):
@@ -86,7 +88,9 @@ class Settings:
     poll_active_s: float = 2.0
     poll_idle_s: float = 30.0
     probe_interval_s: float = 1.0
-    verify_tls: bool = False
+    # false (as the Convox CLI), true (the system's CAs), or the path of a PEM file holding the
+    # certificates to pin: then no other certificate is trusted, for racks and Console alike.
+    verify_tls: bool | str = False
     aws: AwsSettings = field(default_factory=AwsSettings)
     console: ConsoleSettings = field(default_factory=ConsoleSettings)
     racks: tuple[RackSettings, ...] = ()
@@ -119,7 +123,7 @@ _TOP_SCALARS: dict[str, tuple[type, ...]] = {
     "poll_active_s": (float, int),
     "poll_idle_s": (float, int),
     "probe_interval_s": (float, int),
-    "verify_tls": (bool,),
+    "verify_tls": (bool, str),
 }
 _AWS_KEYS: dict[str, tuple[type, ...]] = {
     "profile": (str,),
@@ -140,6 +144,9 @@ _RACK_KEYS: dict[str, tuple[type, ...]] = {
     "read_only": (bool,),
 }
 _TYPE_NAMES = {bool: "a boolean (true or false)", str: "a string", float: "a number"}
+_KIND_NAMES: dict[tuple[type, ...], str] = {
+    (bool, str): "a boolean (true or false) or the path of a PEM certificate"
+}
 
 
 def _table(obj: Any) -> dict[str, Any]:
@@ -173,12 +180,16 @@ class _Checker:
             kinds = schema[key]
             ok = isinstance(value, kinds) and not (bool not in kinds and isinstance(value, bool))
             if not ok:
-                raise self.fail(f"'{name}' must be {_TYPE_NAMES[kinds[0]]}")
+                kind = _KIND_NAMES.get(kinds) or _TYPE_NAMES[kinds[0]]
+                raise self.fail(f"'{name}' must be {kind}")
             if float in kinds:
                 value = float(value)
                 if value <= 0:
                     raise self.fail(f"'{name}' must be a number above 0")
-            if str in kinds and not value.strip():
+                if not math.isfinite(value) or value > MAX_INTERVAL_S:
+                    limit = f"{MAX_INTERVAL_S:g}"
+                    raise self.fail(f"'{name}' must be a number of seconds up to {limit}")
+            if isinstance(value, str) and not value.strip():
                 raise self.fail(f"'{name}' must not be empty")
             out[key] = value
         return out
@@ -188,6 +199,11 @@ def parse_settings(text: str, path: Path) -> Settings:
     """Settings from TOML text; `path` names the file in errors."""
     try:
         data = tomllib.loads(text)
+    except RecursionError:
+        raise SettingsError(
+            f"{path} nests arrays or tables too deeply to be keyroll's settings; fix or remove "
+            "the file and start keyroll again."
+        ) from None
     except tomllib.TOMLDecodeError as error:
         line = toml_error_line(str(error))
         detail = re.sub(r"\s*\(at [^)]*\)$", "", str(error))

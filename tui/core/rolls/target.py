@@ -70,7 +70,7 @@ class RollTarget:
         return self.rack.settings.host if self.rack.settings else None
 
     @property
-    def verify(self) -> bool:
+    def verify(self) -> bool | str:
         return self.settings.verify_tls
 
     @property
