@@ -96,3 +96,14 @@ def test_journal_record_nested_too_deeply(tmp_path: Path) -> None:
         journal.get(path.stem)
     _one_sentence(str(caught.value), path)
     assert path.read_text() == DEEP_JSON
+
+
+def test_control_characters_from_files_never_reach_the_terminal(tmp_path: Path) -> None:
+    (tmp_path / "auth").write_text('{"\\u001b[2J' + "h" * 500 + '": 1}')
+    with pytest.raises(CliFileError) as caught:
+        CliConfig(tmp_path).auth()
+    message = str(caught.value)
+    assert "\x1b" not in message and "\\u001b[2J" in message and len(message) < 300
+    with pytest.raises(SettingsError) as refused:
+        parse_settings('"\\u0007bell" = 1\n', Path("c.toml"))
+    assert "\x07" not in str(refused.value) and "\\u0007bell" in str(refused.value)

@@ -38,16 +38,18 @@ def switch_to(workspace: Workspace, inventory: Inventory, rack: RackEntry) -> li
 
     Returns the Convox CLI files written (none when `write_convox_cli` is off).
     """
+    written: list[str] = []
+    if workspace.settings.write_convox_cli:
+        if rack.via == VIA_CONSOLE:
+            target = SwitchTarget(rack.name, console_host=rack.host)
+        else:
+            keys = rack_keys(inventory, rack)
+            key = workspace.keystore.current(rack.host or "") or (keys[0] if keys else None)
+            target = SwitchTarget(rack.name, rack_host=rack.host, key=key)
+        # The CLI first: a CLI file it cannot use stops the switch before keyroll changes.
+        written = switch(workspace.cli, target, env=workspace.env)
     set_current_rack(rack.name, workspace.state_dir)
-    if not workspace.settings.write_convox_cli:
-        return []
-    if rack.via == VIA_CONSOLE:
-        target = SwitchTarget(rack.name, console_host=rack.host)
-    else:
-        keys = rack_keys(inventory, rack)
-        key = workspace.keystore.current(rack.host or "") or (keys[0] if keys else None)
-        target = SwitchTarget(rack.name, rack_host=rack.host, key=key)
-    return switch(workspace.cli, target, env=workspace.env)
+    return written
 
 
 def run(args: argparse.Namespace) -> int:

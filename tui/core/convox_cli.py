@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import quote_plus, urlsplit
 
-from tui.core.errors import BadInputError, KeyrollError, RefusedError
+from tui.core.errors import BadInputError, KeyrollError, RefusedError, shown
 from tui.core.files import read_text, write_private
 from tui.core.secret import Secret
 
@@ -163,7 +163,7 @@ class CliConfig:
         for key, value in data.items():
             if not isinstance(value, str):
                 raise CliFileError(
-                    f"The Convox CLI file {path} has a non-string value for '{key}' at line "
+                    f"The Convox CLI file {path} has a non-string value for '{shown(key)}' at line "
                     f"{_line_of(text, key)}; keyroll left it unchanged, fix that line."
                 )
         return dict(data)

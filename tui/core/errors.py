@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 EXIT_OK = 0
 EXIT_FAILED = 1
 EXIT_BAD_INPUT = 2
@@ -31,3 +33,10 @@ class RefusedError(KeyrollError):
     """A pre-flight check refused to start an action."""
 
     exit_code = EXIT_REFUSED
+
+
+def shown(text: str, limit: int = 60) -> str:
+    """Text from a file or a server made safe for a one-line message: control and non-ASCII
+    characters escaped (no terminal escape gets through), cut to `limit` characters."""
+    safe = json.dumps(text)[1:-1]
+    return safe if len(safe) <= limit else safe[: limit - 1] + "…"

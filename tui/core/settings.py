@@ -17,7 +17,7 @@ from typing import Any
 import tomli_w
 
 from tui.core import paths
-from tui.core.errors import BadInputError
+from tui.core.errors import BadInputError, shown
 from tui.core.files import read_text, toml_error_line, write_private
 
 DEFAULT_CONSOLE_HOST = "console.convox.com"
@@ -174,7 +174,7 @@ class _Checker:
             raise self.fail(f"'{where}' must be a table")
         out: dict[str, Any] = {}
         for key, value in data.items():
-            name = f"{where}.{key}" if where else key
+            name = shown(f"{where}.{key}" if where else key)
             if key not in schema:
                 raise self.fail(f"'{name}' is not a keyroll setting (check its spelling)")
             kinds = schema[key]
@@ -227,7 +227,7 @@ def parse_settings(text: str, path: Path) -> Settings:
             raise check.fail(f"'{where}' has no 'name' (a string)")
         rack = RackSettings(**entry)
         if any(other.full_name == rack.full_name for other in racks):
-            raise check.fail(f"rack '{rack.full_name}' appears twice in [[racks]]")
+            raise check.fail(f"rack '{shown(rack.full_name)}' appears twice in [[racks]]")
         racks.append(rack)
     return Settings(**values, aws=aws, console=console, racks=tuple(racks))
 
