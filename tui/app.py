@@ -310,8 +310,6 @@ class KeyrollApp(App[int]):
     def _tell_screens(self, method: str, *args: Any) -> None:
         """Call `method` on every screen of the stack that has it (racks, rack, account)."""
         for screen in self.screen_stack:
-            if not screen.is_mounted:  # composing, or torn down while the app closes
-                continue
             handler = getattr(screen, method, None)
             if callable(handler):
                 handler(*args)

@@ -88,7 +88,8 @@ async def test_a_failed_workspace_is_one_notification_with_its_sentence() -> Non
         await wait_for(pilot, lambda: bool(app._notifications), what="a notification")
         messages = [n.message for n in app._notifications]
         assert messages == [sentence]
-        assert sentence in screen_text(app)  # also where the racks would be
+        # also where the racks would be (drawn on the next refresh after the notification)
+        await wait_for(pilot, lambda: sentence in screen_text(app), what="the sentence")
         assert "Traceback" not in screen_text(app)
 
 
