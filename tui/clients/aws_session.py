@@ -31,10 +31,14 @@ class AwsTarget:
 
 
 class _HideRequestParams(logging.Filter):
-    """Drops botocore's debug line that prints every request's parameters (Password included)."""
+    """Drops botocore's debug lines that print every request's parameters (Password included)
+    and every response body (CreateKeyPair's holds the new private SSH key)."""
 
     def filter(self, record: logging.LogRecord) -> bool:
-        return not str(record.msg).startswith("Making request")
+        return not str(record.msg).startswith(("Making request", "Response body"))
+
+
+_QUIETED_LOGGERS = ("botocore.endpoint", "botocore.parsers")
 
 
 _clients: dict[tuple[AwsTarget, str], Any] = {}
@@ -68,9 +72,10 @@ def _make_client(target: AwsTarget, service: str) -> Any:
 
     from tui.clients.aws_errors import translate
 
-    endpoint_log = logging.getLogger("botocore.endpoint")
-    if not any(isinstance(f, _HideRequestParams) for f in endpoint_log.filters):
-        endpoint_log.addFilter(_HideRequestParams())
+    for name in _QUIETED_LOGGERS:
+        log = logging.getLogger(name)
+        if not any(isinstance(f, _HideRequestParams) for f in log.filters):
+            log.addFilter(_HideRequestParams())
     core = botocore.session.Session()
     if target.credentials_file:
         core.set_config_variable("credentials_file", target.credentials_file)

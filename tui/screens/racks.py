@@ -177,8 +177,8 @@ class RacksScreen(Screen[None]):
         app = self.keyroll
         table = self.query_one("#racks", DataTable)
         table.loading = app.inventory is None
-        if app.inventory is None:
-            return
+        if app.inventory is None or not table.columns:
+            return  # no columns yet: the workspace opened before on_mount, which fills it
         selected = self.selected_rack
         table.clear()
         for rack in app.inventory.racks:
