@@ -12,7 +12,14 @@ import os
 import sys
 import time
 
-BENCHMARKS = ["pages_per_poll", "fleet_refresh", "detect_lag"]
+BENCHMARKS = [
+    "startup",
+    "event_latency",
+    "pages_per_poll",
+    "fleet_refresh",
+    "flood",
+    "detect_lag",
+]
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -20,6 +20,10 @@ class Clock:
         """The simulated time now (UTC, timezone-aware)."""
         return self.start + timedelta(seconds=(time.monotonic() - self._origin) * self.speed)
 
+    def monotonic_at(self, moment: datetime) -> float:
+        """The `time.monotonic()` reading at which simulated `moment` comes (or came)."""
+        return self._origin + (moment - self.start).total_seconds() / self.speed
+
     def real_seconds(self, simulated: float) -> float:
         """How many real seconds `simulated` seconds of sandbox time take."""
         return simulated / self.speed

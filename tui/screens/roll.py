@@ -1,13 +1,16 @@
 """The live roll screen: phase, resources, events, availability, instances, and the outcome.
 
 The run keeps every event; the screen renders from `run.events` when it opens and then
-follows. An update message only arms a short timer, so however fast events arrive, the
-widgets redraw at most ten times a second, each time with the whole batch.
+follows. An update message arms a timer: `BURST_S` (the rest of the poll's events come in
+the meantime) when the last draw is older than `FLUSH_S`, else the rest of `FLUSH_S`. So a
+poll's events show at once, and however fast events arrive, the widgets redraw at most ten
+times a second, each time with the whole batch.
 """
 
 from __future__ import annotations
 
 import threading
+import time
 from collections.abc import Callable
 from typing import Any, Protocol, cast
 
@@ -41,6 +44,7 @@ from tui.widgets.roll_header import HeaderState, RollHeader
 from tui.widgets.roll_outcome import RollOutcome, can_retry
 
 FLUSH_S = 0.1  # at most ten redraws a second, whatever the event rate
+BURST_S = 0.02  # a poll's events arrive one message each: wait this long for the rest
 RACK_STATUS_REASON = "rack status (GET /system)"
 WATCHED_BY_CLOUDFORMATION = "CloudFormation"
 WATCHED_BY_RACK = "the rack's status (CloudFormation events need AWS access)"
@@ -137,6 +141,7 @@ class RollScreen(Screen[None]):
         self._seen = 0
         self._last_up: bool | None = None
         self._flush_timer: Timer | None = None
+        self._drawn_at = float("-inf")  # time.monotonic() of the last draw
         self._ticker: Timer | None = None
         self._ended = False
 
@@ -167,8 +172,12 @@ class RollScreen(Screen[None]):
 
     def on_roll_updated(self, message: RollUpdated) -> None:
         message.stop()
-        if message.run is self.roll_run and self._flush_timer is None:
-            self._flush_timer = self.set_timer(FLUSH_S, self._drain)
+        if message.run is not self.roll_run or self._flush_timer is not None:
+            return
+        if len(self.roll_run.events) == self._seen:
+            return  # an earlier message of the same burst drew this event already
+        wait = max(BURST_S, self._drawn_at + FLUSH_S - time.monotonic())
+        self._flush_timer = self.set_timer(wait, self._drain)
 
     def on_roll_ended(self, message: RollEnded) -> None:
         message.stop()
@@ -184,6 +193,7 @@ class RollScreen(Screen[None]):
         if self._flush_timer is not None:
             self._flush_timer.stop()
             self._flush_timer = None
+        self._drawn_at = time.monotonic()
         events = self.roll_run.events
         fresh = events[self._seen : len(events)]
         self._seen += len(fresh)

@@ -142,7 +142,8 @@ class UpdateWatch:
                 return result
         return self._run_rack_api()
 
-    def _wait(self) -> None:
+    def _wait(self, since: float | None = None) -> None:
+        """Sleep one jittered poll interval, counted from `since` (a poll's start) if given."""
         if time.monotonic() - self._started > self.options.watch_timeout_s:
             minutes = self.options.watch_timeout_s / 60
             raise WatchTimedOut(
@@ -152,6 +153,8 @@ class UpdateWatch:
             )
         spread = self.options.poll_jitter
         delay = self.options.poll_s * (1 + self._rng.uniform(-spread, spread))
+        if since is not None:
+            delay -= time.monotonic() - since  # steady polls keep their rate, however slow AWS
         if self.cancel.wait(max(0.0, delay)):
             raise WatchCancelled(
                 f"Stopped watching {self.rack}; the update goes on in CloudFormation: "
@@ -166,6 +169,7 @@ class UpdateWatch:
         while True:
             if self.cancel.is_set():
                 self._wait()
+            began = time.monotonic()
             try:
                 fresh = self.tail.poll()
                 errors = 0
@@ -202,7 +206,7 @@ class UpdateWatch:
                     return WatchResult(
                         snapshot.outcome, snapshot.status, MODE_CLOUDFORMATION, [], seen
                     )
-            self._wait()
+            self._wait(since=began)
 
     def _report(self, event: StackEvent) -> None:
         self.emit(
