@@ -134,7 +134,7 @@ async def _drive_dashboard(
         await capture("resume")
         await pilot.press("escape")
         await on("RacksScreen")
-        await until_statuses(pilot, app)
+        await until_statuses(pilot, app, timeout=40)
         await capture("racks")
         await pilot.press("question_mark")
         await on("HelpScreen")
