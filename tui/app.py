@@ -16,7 +16,7 @@ import time
 from collections.abc import Callable
 from contextlib import AbstractContextManager, ExitStack
 from dataclasses import dataclass, replace
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from textual import work
 from textual.app import App
@@ -25,21 +25,20 @@ from textual.message import Message
 from textual.screen import ModalScreen, Screen
 from textual.worker import Worker, WorkerState, get_current_worker
 
-from tui.commands.roll_targets import inventory_for, journal_for
-from tui.commands.roll_targets import target_for as workspace_target_for
-from tui.commands.switch import match_rack, switch_to
 from tui.commands.workspace import Workspace, open_workspace
 from tui.core.errors import KeyrollError, RefusedError
 from tui.core.inventory import Inventory, RackEntry, RackStatus, fetch_statuses
 from tui.core.journal import HistoryEntry, RollRecord
 from tui.core.roll_runs import Emit, RollRun, RollRuns
-from tui.core.rolls.base import Roll
 from tui.core.rolls.events import Outcome, RollEvent
 from tui.core.rolls.summary import RollSummary, now_iso
-from tui.core.rolls.target import RollOptions, RollTarget
 from tui.core.status_schedule import StatusSchedule
 from tui.messages import RollEnded, RollUpdated
 from tui.palette import RackCommands
+
+if TYPE_CHECKING:  # the roll engine and its HTTP clients load in workers, off the first frame
+    from tui.core.rolls.base import Roll
+    from tui.core.rolls.target import RollOptions, RollTarget
 
 READ_ONLY_SENTENCE = "keyroll runs read-only (--read-only): it shows everything and rolls nothing."
 POLL_TICK_S = 0.5  # the poller looks at least this often for a rack a roll just hurried
@@ -199,6 +198,8 @@ class KeyrollApp(App[int]):
         description="Opening keyroll's files",
     )
     def _open_workspace(self) -> None:
+        from tui.commands.roll_targets import inventory_for, journal_for
+
         workspace = self._files.enter_context(self._opener(self.args))
         inventory = inventory_for(workspace)
         journal = journal_for(workspace)
@@ -213,6 +214,8 @@ class KeyrollApp(App[int]):
 
     @staticmethod
     def _read_last_rolls(workspace: Workspace) -> dict[str, HistoryEntry]:
+        from tui.commands.roll_targets import journal_for
+
         journal = journal_for(workspace)
         records = journal.records()
         racks = {r.roll_id: r.rack for r in records}
@@ -228,7 +231,8 @@ class KeyrollApp(App[int]):
         for problem in message.inventory.problems:
             self.notify(problem, severity="warning", timeout=10)
         self._tell_screens("inventory_changed")
-        self._poll_statuses()
+        # the poller's threads load the HTTP stack and open connections: after the frame
+        self.call_after_refresh(self._poll_statuses)
         if message.unfinished:
             from tui.screens.resume import ResumeScreen
 
@@ -242,6 +246,8 @@ class KeyrollApp(App[int]):
         description="Reading the racks again",
     )
     def _reload_inventory(self) -> None:
+        from tui.commands.roll_targets import inventory_for
+
         workspace = self.workspace
         if workspace is None:
             return
@@ -260,6 +266,8 @@ class KeyrollApp(App[int]):
 
     @work(thread=True, exit_on_error=False, group="switch", description="Switching racks")
     def _switch(self, name: str) -> None:
+        from tui.commands.switch import match_rack, switch_to
+
         workspace, inventory = self.workspace, self.inventory
         if workspace is None or inventory is None:
             raise KeyrollError("keyroll is still opening its files; try again in a moment.")
@@ -318,12 +326,16 @@ class KeyrollApp(App[int]):
 
     def target_for(self, rack: str) -> RollTarget:
         """The roll target of `rack` (or `account@<console host>`); call it from a worker."""
+        from tui.commands.roll_targets import target_for
+
         if self.workspace is None:
             raise KeyrollError("keyroll is still opening its files; try again in a moment.")
-        return workspace_target_for(self.workspace, rack, self.inventory)
+        return target_for(self.workspace, rack, self.inventory)
 
     def roll_options(self, target: RollTarget, **overrides: object) -> RollOptions:
         """The options a roll of `target` runs with: the settings' intervals, waiting to the end."""
+        from tui.core.rolls.target import RollOptions
+
         return RollOptions.from_settings(target.settings, **overrides)
 
     def roll_refusal(self, rack: RackEntry | None = None) -> str | None:

@@ -99,7 +99,7 @@ def first_frame_s(kind: str, env: dict[str, str]) -> tuple[float, int, bool]:
 
 
 def run(quick: bool) -> list[Figure]:
-    rounds = 5 if quick else 15
+    rounds = 7 if quick else 15
     ours: list[float] = []
     bare: list[float] = []
     rows: list[int] = []

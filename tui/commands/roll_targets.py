@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from tui.commands.switch import match_rack
 from tui.commands.workspace import Workspace
 from tui.core.inventory import Inventory, build_inventory
 from tui.core.journal import Journal
-from tui.core.rolls.account_key import account_target as make_account_target
-from tui.core.rolls.account_key import is_account_name
-from tui.core.rolls.target import RollTarget
+
+if TYPE_CHECKING:  # the roll engine loads with the first target: the dashboard opens without it
+    from tui.core.rolls.target import RollTarget
 
 
 def journal_for(workspace: Workspace) -> Journal:
@@ -25,6 +27,9 @@ def target_for(workspace: Workspace, name: str, inventory: Inventory | None = No
 
     `account@<console host>` (an account-key roll's name in the journal) is the Console.
     """
+    from tui.core.rolls.account_key import is_account_name
+    from tui.core.rolls.target import RollTarget
+
     inventory = inventory or inventory_for(workspace)
     if is_account_name(name):
         return account_target(workspace, inventory)
@@ -42,6 +47,8 @@ def target_for(workspace: Workspace, name: str, inventory: Inventory | None = No
 
 def account_target(workspace: Workspace, inventory: Inventory | None = None) -> RollTarget:
     """The roll target of the Console's account key (named `account@<console host>`)."""
+    from tui.core.rolls.account_key import account_target as make_account_target
+
     return make_account_target(
         inventory or inventory_for(workspace),
         keystore=workspace.keystore,

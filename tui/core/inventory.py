@@ -12,16 +12,17 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from tui.clients.aws_session import AwsTarget
-from tui.clients.console import ConsoleClient
-from tui.clients.rack import RackClient
 from tui.core.convox_cli import CliConfig
 from tui.core.errors import KeyrollError
 from tui.core.keystore import Keystore
 from tui.core.secret import Secret
 from tui.core.settings import RackSettings, Settings
+
+if TYPE_CHECKING:  # the HTTP clients (httpx) load at the first call, off the first frame
+    from tui.clients.rack import RackClient
 
 SOURCE_CONSOLE, SOURCE_CLI, SOURCE_KEYROLL = "console", "convox-cli", "keyroll"
 VIA_CONSOLE, VIA_DIRECT = "console", "direct"
@@ -94,6 +95,8 @@ class Inventory:
 
 
 def _list_console_racks(base_url: str, key: Secret, verify: bool | str) -> list[Any]:
+    from tui.clients.console import ConsoleClient
+
     with ConsoleClient(base_url, key, verify=verify, timeout=STATUS_TIMEOUT_S) as console:
         return list(console.racks())
 
@@ -232,6 +235,8 @@ def rack_client(
     timeout: float = STATUS_TIMEOUT_S,
 ) -> RackClient:
     """A client for `rack`, direct or proxied by its Console with the `Rack` header."""
+    from tui.clients.rack import RackClient
+
     keys = rack_keys(inv, rack)
     if rack.via == VIA_CONSOLE:
         base = inv.console_url or f"https://{rack.host}"

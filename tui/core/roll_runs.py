@@ -11,10 +11,13 @@ import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
-from tui.core.rolls.base import Roll
 from tui.core.rolls.events import Finished, RollEvent
 from tui.core.rolls.summary import RollSummary
+
+if TYPE_CHECKING:  # the roll engine (and its HTTP clients) load with the first roll
+    from tui.core.rolls.base import Roll
 
 Emit = Callable[[RollEvent], None]
 
