@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
-from contextlib import suppress
 from typing import Any
 
 from tui.clients.aws_errors import AwsError
@@ -18,7 +16,6 @@ from tui.core.convox_cli import update_auth_everywhere
 from tui.core.errors import KeyrollError, RefusedError
 from tui.core.journal import RollRecord
 from tui.core.keygen import generate_rack_key
-from tui.core.models import System
 from tui.core.preflight import stability_blocker
 from tui.core.rolls.base import Confirm, LeftOpen, Roll, RollFailed
 from tui.core.rolls.events import Outcome, Phase
@@ -405,150 +402,9 @@ class RackKeyRoll(Roll):
 
     def continue_from(self, record: RollRecord, confirm: Confirm) -> Outcome:
         """Finish a rack-key roll from its last journal step; no key is ever dropped."""
-        if self.route == "console":
-            return self._continue_console(record)
-        key_host = record.host
-        if not key_host:
-            raise RollFailed(f"Roll {record.roll_id} names no host; it cannot be resumed.")
-        keystore = self.target.keystore
-        new = keystore.pending(key_host)
-        current = keystore.current(key_host)
-        if new is None or new.fingerprint() != record.new_key:
-            if current is not None and current.fingerprint() == record.new_key:
-                self.note("The new key was already verified and made current before the stop.")
-                host = self.target.direct_host
-                if host:
-                    self._rewrite_cli(host, current)
-                return Outcome.SUCCEEDED
-            raise RollFailed(
-                f"The pending key of roll {record.roll_id} is not in the keystore; the old key "
-                "stays current. Start a new roll."
-            )
-        old = current
-        host = self.target.direct_host
-        client = self.target.direct_client([new, old] if old else [new]) if host else None
-        last = record.last_step
-        if last in ("planned", Phase.KEY_STORED.value):
-            question = (
-                f"Roll {record.roll_id} stored a new key for {self.target.name} but never "
-                "requested the update. Request it now?"
-            )
-            if not confirm(question):
-                keystore.retire_pending(key_host, new)
-                raise RollFailed(
-                    "Abandoned before the update was requested: nothing changed on the rack, "
-                    "the old key stays current and the unused new key was retired."
-                )
-            return self._request_again(client, host, new, old, key_host)
-        if last == Phase.VERIFYING.value:
-            self.summary.final_stack_status = "UPDATE_COMPLETE"
-            return self._settle(Outcome.SUCCEEDED, host, new, old, key_host=key_host)
-        # update-requested or watching: the update may be running, done, or never sent.
-        if client is not None:
-            self.start_probe(client)
-        watch = self.watcher(client, applied=self._applied_check(host, new))
-        moving, status = self._stack_state(watch, client)
-        if moving:
-            if last != Phase.WATCHING.value:
-                self.step(Phase.WATCHING)
-            return self._settle(self.record_watch(watch.run()), host, new, old, key_host=key_host)
-        applied = self._applied_check(host, new)(None)
-        self.summary.final_stack_status = status
-        if applied:
-            return self._settle(Outcome.SUCCEEDED, host, new, old, key_host=key_host)
-        if "ROLLBACK" in status:
-            keystore.retire_pending(key_host, new)
-            self.note(
-                "The update rolled back; the old key stays current and the new one was retired."
-            )
-            return Outcome.ROLLED_BACK
-        question = (
-            f"Roll {record.roll_id} stopped as it requested the update of {self.target.name}, "
-            "and the rack shows no sign of it. Request it now?"
-        )
-        if not confirm(question):
-            keystore.retire_pending(key_host, new)
-            raise RollFailed(
-                "Abandoned: the update never took effect, the old key stays current and the "
-                "unused new key was retired."
-            )
-        if client is not None:
-            self.stop_probe()
-        return self._request_again(client, host, new, old, key_host)
+        from tui.core.rolls.rack_key_resume import continue_rack_key
 
-    def _applied_check(
-        self, host: str | None, new: Secret
-    ) -> Callable[[System | None], bool | None]:
-        if host is None:
-            return lambda _system: None
-        url = f"https://{host}"
-        return lambda _system: accepts(url, new, verify=self.target.verify)
-
-    def _stack_state(self, watch: UpdateWatch, client: RackClient | None) -> tuple[bool, str]:
-        """Is the stack still moving, and its status (CloudFormation's, else the rack's)."""
-        region = ""
-        if client is not None:
-            try:
-                system = client.system()
-                region = system.region
-            except ClientError:
-                system = None
-        else:
-            system = None
-        mode = watch.baseline(region_hint=region)
-        if mode == "cloudformation" and watch.aws is not None:
-            snapshot = describe_stack(watch.aws, self.target.rack.stack)
-            return not snapshot.outcome.is_final, snapshot.status
-        status = system.status if system else "unknown"
-        return status in MOVING_RACK_STATUSES, status
-
-    def _request_again(
-        self,
-        client: RackClient | None,
-        host: str | None,
-        new: Secret,
-        old: Secret | None,
-        key_host: str,
-    ) -> Outcome:
-        watch = self.watcher(client, applied=self._applied_check(host, new))
-        region = ""
-        if client is not None:
-            with suppress(ClientError):
-                region = client.system().region
-        watch.baseline(region_hint=region)
-        self.step(Phase.UPDATE_REQUESTED)
-        try:
-            if self.route == "rack":
-                assert client is not None and old is not None
-                client.set_keys([old])
-                client.update_parameters({PASSWORD: new})
-                client.set_keys([new, old])
-            else:
-                update_parameters(self.target.aws, self.target.rack.stack, {PASSWORD: new})
-        except KeyrollError as error:
-            self.target.keystore.retire_pending(key_host, new)
-            raise RollFailed(f"The update was refused ({error}); nothing changed.") from None
-        watch.update_started = True
-        if client is not None:
-            self.start_probe(client)
-        return self._watch_and_settle(watch, host, new, old, key_host=key_host)
-
-    def _continue_console(self, record: RollRecord) -> Outcome:
-        with self.target.console() as console:
-            proxied = console.rack(self.target.name)
-            if record.last_step == "planned":
-                raise RollFailed(
-                    "The Console roll was never requested before the stop; nothing changed."
-                )
-            watch = self._console_watcher(console, proxied)
-            watch.baseline()
-            # a roll stopped while watching had its request answered: the update was under way
-            watch.update_started = record.last_step in (Phase.WATCHING, Phase.VERIFYING)
-            self.start_probe(proxied)
-            try:
-                return self._finish_console(console, proxied, self.record_watch(watch.run()))
-            finally:
-                self.stop_probe()
+        return continue_rack_key(self, record, confirm)
 
     def _rewrite_cli(self, host: str, new: Secret) -> None:
         if not self.options.write_convox_cli:
