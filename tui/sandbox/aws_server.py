@@ -40,6 +40,7 @@ from tui.sandbox.aws_throttle import THROTTLE_CODE, THROTTLE_MESSAGE, ThrottleGa
 from tui.sandbox.aws_xml import error_xml, result_xml, service_namespace
 from tui.sandbox.cloud_api import CloudApi
 from tui.sandbox.cloud_errors import CloudApiError
+from tui.sandbox.server_errors import report_request_error
 from tui.sandbox.world import World
 
 DEFAULT_REGION = "us-east-1"
@@ -333,6 +334,9 @@ class _Server(ThreadingHTTPServer):
         super().__init__(address, handler)
         self.connections: set[socket.socket] = set()
         self.connections_lock = threading.Lock()
+
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        report_request_error(client_address)
 
     def close_connections(self) -> None:
         """Hang up every open keep-alive connection, so a stopped endpoint answers nothing."""

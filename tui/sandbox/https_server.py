@@ -23,6 +23,7 @@ from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 from tui.core.errors import KeyrollError
+from tui.sandbox.server_errors import report_request_error
 
 HANDSHAKE_TIMEOUT = 10.0
 
@@ -177,6 +178,9 @@ class TlsServer(ThreadingHTTPServer):
         finally:
             with contextlib.suppress(OSError):
                 tls.close()
+
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        report_request_error(client_address)
 
     def start(self) -> None:
         """Serve in a daemon thread."""
