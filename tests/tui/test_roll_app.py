@@ -106,7 +106,8 @@ async def test_a_preflight_refusal_allows_only_cancel(make_app: MakeApp) -> None
 
 
 async def test_two_rolls_at_once_each_on_its_own_screen(make_app: MakeApp) -> None:
-    app, _ = make_app(sandbox={"speed": 3.0})
+    # speed 2: dev's roll outlasts opening staging and starting its roll on a loaded machine
+    app, _ = make_app(sandbox={"speed": 2.0})
     async with app.run_test(size=SIZE) as pilot:
         for name in ("dev", "acme/staging"):
             await open_rack(pilot, app, name)
@@ -120,9 +121,10 @@ async def test_two_rolls_at_once_each_on_its_own_screen(make_app: MakeApp) -> No
                 ),
                 what=f"the roll of {name}",
             )
+            running = [r.rack for r in app.rolls.running()]
             await pilot.press("escape", "escape")
-        assert [r.rack for r in app.rolls.running()] == ["dev", "acme/staging"]
-        assert "2 rolls running" in screen_text(app)
+        assert running == ["dev", "acme/staging"]
+        await wait_for(pilot, lambda: "2 rolls running" in screen_text(app), what="the count")
         dev = app.rolls.latest_for("dev")
         staging = app.rolls.latest_for("acme/staging")
         assert dev is not None and staging is not None
@@ -131,7 +133,7 @@ async def test_two_rolls_at_once_each_on_its_own_screen(make_app: MakeApp) -> No
         screen = top(app, RollScreen)
         await wait_for(pilot, lambda: plain(screen.header_bar) != "", what="the header")
         assert screen.roll_run is staging and "via console" in plain(screen.header_bar)
-        await wait_for(pilot, lambda: not dev.running and not staging.running, 30.0, "both ends")
+        await wait_for(pilot, lambda: not dev.running and not staging.running, 60.0, "both ends")
         await wait_for(pilot, lambda: screen.outcome.has_class("-shown"), what="the outcome")
         # the screen showed staging's events only, though dev's roll ran beside it
         assert staging.summary is not None and dev.summary is not None
