@@ -15,7 +15,6 @@ and per-service running processes; success means `Key` changed and every instanc
 from __future__ import annotations
 
 import contextlib
-import re
 import threading
 import time
 from dataclasses import replace
@@ -50,26 +49,16 @@ SSH_KEY_MISMATCH = (
     "SSH key mismatch: the rack's saved key no longer matches the instances; "
     "`convox instances ssh` fails until a keyroll succeeds."
 )
-# The plan the journal keeps with `update-requested`, so a resumed roll can judge the result.
-PLAN = re.compile(r"old key pair (?P<old>\S*); new key pair (?P<new>\S*); instances (?P<ids>\S*)")
 
 
 def plan_message(old: str, new: str, instance_ids: list[str]) -> str:
-    """The journal message of `update-requested` (names and ids only, never a key)."""
+    """The journal message of `update-requested` (names and ids only, never a key).
+
+    A resumed roll reads it back with `instance_key_resume.parse_plan`.
+    """
     return (
         f"old key pair {old}; new key pair {new or '-'}; instances {','.join(instance_ids) or '-'}"
     )
-
-
-def parse_plan(record: RollRecord) -> tuple[str, str, list[str]]:
-    """(old key pair, new key pair or '', old instance ids) from a roll's journal steps."""
-    for step in reversed(record.steps):
-        match = PLAN.search(step.message or "")
-        if match:
-            new = "" if match["new"] == "-" else match["new"]
-            ids = [] if match["ids"] == "-" else match["ids"].split(",")
-            return match["old"], new, ids
-    return "", "", []
 
 
 class InstanceKeyRoll(Roll):
@@ -442,101 +431,9 @@ class InstanceKeyRoll(Roll):
         it watches a moving stack to its end, or judges a resting one from `Key` (against
         the journal's key pair names) and the stack's status.
         """
-        name = self.target.name
-        old, new, ids = parse_plan(record)
-        self.old_key_name, self.old_ids = old, ids
-        self.new_key_name = new or self._stored_key_name(record)
-        client = self._reachable_client()
-        region = self._region(client)
-        last = record.last_step
-        if last == "planned":
-            raise RollFailed(
-                f"Roll {record.roll_id} stopped before the update was requested; nothing "
-                f"changed on {name}: start a new keyroll."
-            )
-        if last == Phase.KEY_STORED.value:
-            return self._resume_before_request(record, confirm, client, region)
-        if self.route == "rack" and not old:
-            raise RollFailed(f"Roll {record.roll_id} names no key pair; it cannot be resumed.")
-        self.batch_size = self._batch_size_of(client) if client else 1
-        watch = self._watcher(client)
-        moving, status = self._stack_state(watch, client)
-        if moving:
-            return self._watch_to_end(watch, client)
-        self.summary.final_stack_status = status
-        key_name, _now_ids = self._current_state(client)
-        applied = key_name == new if self.route == "cloudformation" else key_name not in ("", old)
-        if applied:
-            if last != Phase.VERIFYING.value:
-                self.step(Phase.VERIFYING)
-            return self._verify(client)
-        if "ROLLBACK" in status or last in (Phase.WATCHING.value, Phase.VERIFYING.value):
-            return self._settle(Outcome.ROLLED_BACK, client)
-        # `update-requested` and no sign of the update: it may never have been sent
-        question = (
-            f"Roll {record.roll_id} was about to request {name}'s keyroll when it stopped, "
-            "and the stack shows no sign of it. Request it now?"
-        )
-        if not confirm(question):
-            raise RollFailed(
-                f"Abandoned: {name} still uses key pair {old or '(none)'}; if the request had "
-                "reached the rack, its saved SSH key may not match, so run a new keyroll."
-            )
-        return self._request_again(client, region)
+        from tui.core.rolls.instance_key_resume import continue_instance_key
 
-    def _resume_before_request(
-        self, record: RollRecord, confirm: Confirm, client: RackClient | None, region: str
-    ) -> Outcome:
-        name = self.target.name
-        if not self.new_key_name:
-            raise RollFailed(
-                f"The private key of roll {record.roll_id} is not in the keystore; nothing "
-                f"changed on {name}: start a new keyroll."
-            )
-        question = (
-            f"Roll {record.roll_id} created key pair {self.new_key_name} for {name} and stored "
-            "its private key, but never requested the update. Request it now?"
-        )
-        if not confirm(question):
-            raise RollFailed(
-                f"Abandoned before the update was requested: nothing changed on {name}, and key "
-                f"pair {self.new_key_name} is unused (its private key stays in the keystore)."
-            )
-        if not self.old_key_name:
-            self.old_key_name, self.old_ids = self._current_state(client)
-        return self._request_by_cloudformation(client, region)
-
-    def _request_again(self, client: RackClient | None, region: str) -> Outcome:
-        if self.route == "rack":
-            if client is None:
-                raise RollFailed(
-                    f"{self.target.name}'s API does not answer; run the keyroll again when it does."
-                )
-            return self._request_by_rack(client, region)
-        return self._request_by_cloudformation(client, region)
-
-    def _stack_state(self, watch: UpdateWatch, client: RackClient | None) -> tuple[bool, str]:
-        """Is the stack still moving, and its status (CloudFormation's, else the rack's)."""
-        mode = watch.baseline(region_hint=self._region(client))
-        if mode == MODE_CLOUDFORMATION and watch.aws is not None:
-            snapshot = describe_stack(watch.aws, self.target.rack.stack)
-            return not snapshot.outcome.is_final, snapshot.status
-        status = "unknown"
-        if client is not None:
-            with contextlib.suppress(KeyrollError):
-                status = client.system().status
-        return status in MOVING_RACK_STATUSES, status
-
-    def _stored_key_name(self, record: RollRecord) -> str:
-        """The key pair whose private key the journal recorded as stored, if the keystore has it."""
-        if not record.new_key:
-            return ""
-        keystore = self.target.keystore
-        for name in keystore.private_key_names(self.target.name):
-            key = keystore.private_key(self.target.name, name)
-            if key is not None and key.fingerprint() == record.new_key:
-                return name
-        return ""
+        return continue_instance_key(self, record, confirm)
 
     # helpers -------------------------------------------------------------------------------
 
