@@ -17,59 +17,23 @@ from xml.sax.saxutils import escape
 
 import pytest
 
-from tui.clients.aws_session import AwsTarget, forget_clients
+from tests.aws_support import aws_env, moto_target, running_moto, write_credentials
+from tui.clients.aws_session import AwsTarget
 
-AWS_ENV = (
-    "AWS_ACCESS_KEY_ID",
-    "AWS_SECRET_ACCESS_KEY",
-    "AWS_SESSION_TOKEN",
-    "AWS_PROFILE",
-    "AWS_DEFAULT_PROFILE",
-    "AWS_REGION",
-    "AWS_DEFAULT_REGION",
-    "AWS_CONTAINER_CREDENTIALS_RELATIVE_URI",
-    "AWS_CONTAINER_CREDENTIALS_FULL_URI",
-    "AWS_WEB_IDENTITY_TOKEN_FILE",
-    "AWS_ROLE_ARN",
-    "AWS_SHARED_CREDENTIALS_FILE",
-)
-
-
-@pytest.fixture
-def aws_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Path:
-    """No real AWS settings reach a test, and botocore never asks instance metadata (169.254.*)."""
-    for name in AWS_ENV:
-        monkeypatch.delenv(name, raising=False)
-    monkeypatch.setenv("AWS_EC2_METADATA_DISABLED", "true")
-    monkeypatch.setenv("AWS_CONFIG_FILE", str(tmp_path / "no-aws-config"))
-    forget_clients()
-    return tmp_path
-
-
-def write_credentials(path: Path) -> str:
-    """A shared credentials file with fake keys, 0600 like the real one."""
-    path.write_text("[default]\naws_access_key_id = testing\naws_secret_access_key = testing\n")
-    path.chmod(0o600)
-    return str(path)
+__all__ = ["aws_env"]  # a fixture, used by name
 
 
 @pytest.fixture(scope="session")
 def aws_moto_url() -> Iterator[str]:
     """moto's server on a free loopback port, for the whole session (tests use unique names)."""
-    from moto.server import ThreadedMotoServer
-
-    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
-    server.start()
-    host, port = server.get_host_and_port()
-    yield f"http://{host}:{port}"
-    server.stop()
+    with running_moto() as url:
+        yield url
 
 
 @pytest.fixture
 def aws_moto(aws_env: Path, aws_moto_url: str) -> AwsTarget:
     """An `AwsTarget` on moto's server with a fake credentials file under tmp_path."""
-    creds = write_credentials(aws_env / "credentials")
-    return AwsTarget(region="us-east-1", endpoint_url=aws_moto_url, credentials_file=creds)
+    return moto_target(aws_env, aws_moto_url)
 
 
 CFN_NS = "http://cloudformation.amazonaws.com/doc/2010-05-15/"

@@ -17,6 +17,7 @@ from typing import Any
 
 import pytest
 
+from tests.aws_support import rack_template
 from tui.clients import aws
 from tui.core.errors import BadInputError
 from tui.core.secret import Secret
@@ -24,36 +25,17 @@ from tui.core.secret import Secret
 OLD = Secret("OldPassw0rd0123456789abcdefghijklmnop")
 NEW = Secret("NewPassw0rd0123456789abcdefghijklmnop")
 
-TEMPLATE = {
-    "Parameters": {
+TEMPLATE = rack_template(
+    {
         "Password": {"Type": "String", "NoEcho": True, "MinLength": 1, "MaxLength": 50},
         "Key": {"Type": "String", "Default": ""},
         "InstanceCount": {"Type": "Number", "Default": "3"},
         "InstanceType": {"Type": "String", "Default": "t3.small"},
         "Version": {"Type": "String"},
     },
-    "Resources": {
-        "InstancesLaunchTemplate": {
-            "Type": "AWS::EC2::LaunchTemplate",
-            "Properties": {
-                "LaunchTemplateData": {"ImageId": "ami-12c6146b", "InstanceType": "t3.small"}
-            },
-        },
-        "Instances": {
-            "Type": "AWS::AutoScaling::AutoScalingGroup",
-            "Properties": {
-                "MinSize": "1",
-                "MaxSize": "4",
-                "DesiredCapacity": "3",
-                "AvailabilityZones": ["us-east-1a"],
-                "LaunchTemplate": {
-                    "LaunchTemplateId": {"Ref": "InstancesLaunchTemplate"},
-                    "Version": {"Fn::GetAtt": ["InstancesLaunchTemplate", "LatestVersionNumber"]},
-                },
-            },
-        },
-    },
-}
+    desired=3,  # test_rack_instances_come_from_the_instances_group counts three
+    max_size=4,
+)
 PARAMETERS = {
     "Password": OLD.reveal(),
     "Key": "rack-keypair-1234",

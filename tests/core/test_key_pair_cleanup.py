@@ -4,14 +4,13 @@ from __future__ import annotations
 
 import json
 import uuid
-from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
 
+from tests.aws_support import aws_env, moto_target, moto_url, rack_template
 from tui.clients import aws
-from tui.clients.aws_session import forget_clients
 from tui.core.errors import BadInputError, KeyrollError, RefusedError
 from tui.core.key_pair_cleanup import (
     IN_USE_BY_PARAMETER,
@@ -19,6 +18,8 @@ from tui.core.key_pair_cleanup import (
     judge_key_pairs,
     key_pair_report,
 )
+
+__all__ = ["aws_env", "moto_url"]  # fixtures, used by name
 
 
 def _pair(name: str) -> aws.KeyPairInfo:
@@ -55,62 +56,15 @@ def test_the_current_key_and_keys_instances_use_are_kept_and_others_are_unused()
     assert by_name["prod-keypair-3000"].unused and by_name["prod-keypair-1713900000"].unused
 
 
-AWS_ENV = ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_PROFILE", "AWS_REGION")
-
-TEMPLATE = {
-    "Parameters": {"Key": {"Type": "String", "Default": ""}},
-    "Resources": {
-        "InstancesLaunchTemplate": {
-            "Type": "AWS::EC2::LaunchTemplate",
-            "Properties": {
-                "LaunchTemplateData": {
-                    "ImageId": "ami-12c6146b",
-                    "InstanceType": "t3.small",
-                    "KeyName": {"Ref": "Key"},
-                }
-            },
-        },
-        "Instances": {
-            "Type": "AWS::AutoScaling::AutoScalingGroup",
-            "Properties": {
-                "MinSize": "1",
-                "MaxSize": "3",
-                "DesiredCapacity": "2",
-                "AvailabilityZones": ["us-east-1a"],
-                "LaunchTemplate": {
-                    "LaunchTemplateId": {"Ref": "InstancesLaunchTemplate"},
-                    "Version": {"Fn::GetAtt": ["InstancesLaunchTemplate", "LatestVersionNumber"]},
-                },
-            },
-        },
-    },
-}
-
-
-@pytest.fixture(scope="module")
-def moto_url() -> Iterator[str]:
-    from moto.server import ThreadedMotoServer
-
-    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
-    server.start()
-    host, port = server.get_host_and_port()
-    yield f"http://{host}:{port}"
-    server.stop()
+# KeyName follows the Key parameter, so the instances launched at create keep `-1000`
+TEMPLATE = rack_template(
+    {"Key": {"Type": "String", "Default": ""}}, desired=2, max_size=3, key_name=True
+)
 
 
 @pytest.fixture
-def aws_target(monkeypatch: pytest.MonkeyPatch, tmp_path: Path, moto_url: str) -> aws.AwsTarget:
-    for name in AWS_ENV:
-        monkeypatch.delenv(name, raising=False)
-    monkeypatch.setenv("AWS_EC2_METADATA_DISABLED", "true")
-    monkeypatch.setenv("AWS_CONFIG_FILE", str(tmp_path / "no-aws-config"))
-    monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", str(tmp_path / "no-aws-credentials"))
-    forget_clients()
-    credentials = tmp_path / "credentials"
-    credentials.write_text("[default]\naws_access_key_id = t\naws_secret_access_key = t\n")
-    return aws.AwsTarget(
-        region="us-east-1", endpoint_url=moto_url, credentials_file=str(credentials)
-    )
+def aws_target(aws_env: Path, moto_url: str) -> aws.AwsTarget:
+    return moto_target(aws_env, moto_url)
 
 
 @pytest.fixture

@@ -10,7 +10,6 @@ from typing import Any
 
 import pytest
 
-from tui.clients.aws_session import forget_clients
 from tui.commands.roll_targets import target_for
 from tui.commands.workspace import Workspace
 from tui.core.convox_cli import CONFIG_ENV, CliConfig
@@ -24,31 +23,6 @@ from tui.sandbox.write_config import write_config
 
 SPEED = 60.0  # a three-instance keyroll (about 60 simulated seconds) takes about 1 s
 FAST = RollOptions(poll_s=0.1, probe_s=0.1, poll_jitter=0.0, verify_s=5.0)
-AWS_ENV = (
-    "AWS_ACCESS_KEY_ID",
-    "AWS_SECRET_ACCESS_KEY",
-    "AWS_SESSION_TOKEN",
-    "AWS_PROFILE",
-    "AWS_DEFAULT_PROFILE",
-    "AWS_REGION",
-    "AWS_DEFAULT_REGION",
-    "AWS_CONTAINER_CREDENTIALS_RELATIVE_URI",
-    "AWS_CONTAINER_CREDENTIALS_FULL_URI",
-    "AWS_WEB_IDENTITY_TOKEN_FILE",
-    "AWS_ROLE_ARN",
-)
-
-
-@pytest.fixture
-def aws_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Path:
-    """No real AWS settings reach a test, and botocore never asks instance metadata."""
-    for name in AWS_ENV:
-        monkeypatch.delenv(name, raising=False)
-    monkeypatch.setenv("AWS_EC2_METADATA_DISABLED", "true")
-    monkeypatch.setenv("AWS_CONFIG_FILE", str(tmp_path / "no-aws-config"))
-    monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", str(tmp_path / "no-aws-credentials"))
-    forget_clients()
-    return tmp_path
 
 
 @contextmanager

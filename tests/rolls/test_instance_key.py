@@ -11,10 +11,10 @@ from pathlib import Path
 
 import pytest
 
+from tests.aws_support import aws_env
 from tests.rolls.instance_key_support import (
     FAST,
     Recorder,
-    aws_env,
     aws_wired,
     sandbox_workspace,
     scale_services,

@@ -11,13 +11,13 @@ import dataclasses
 import json
 import socket
 import uuid
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from tests.rolls.instance_key_support import FAST, aws_env
+from tests.aws_support import aws_env, moto_target, moto_url, rack_template
+from tests.rolls.instance_key_support import FAST
 from tui.clients import aws
 from tui.core.inventory import VIA_DIRECT, Inventory, RackEntry
 from tui.core.journal import Journal
@@ -28,47 +28,17 @@ from tui.core.rolls.target import RollTarget
 from tui.core.secret import Secret
 from tui.core.settings import Settings
 
-__all__ = ["aws_env"]
+__all__ = ["aws_env", "moto_url"]  # fixtures, used by name
 
-TEMPLATE = {
-    "Parameters": {
+TEMPLATE = rack_template(
+    {
         "Password": {"Type": "String", "NoEcho": True},
         "Key": {"Type": "String", "Default": ""},
         "InstanceUpdateBatchSize": {"Type": "Number", "Default": "1"},
     },
-    "Resources": {
-        "InstancesLaunchTemplate": {
-            "Type": "AWS::EC2::LaunchTemplate",
-            "Properties": {
-                "LaunchTemplateData": {"ImageId": "ami-12c6146b", "InstanceType": "t3.small"}
-            },
-        },
-        "Instances": {
-            "Type": "AWS::AutoScaling::AutoScalingGroup",
-            "Properties": {
-                "MinSize": "1",
-                "MaxSize": "4",
-                "DesiredCapacity": "2",
-                "AvailabilityZones": ["us-east-1a"],
-                "LaunchTemplate": {
-                    "LaunchTemplateId": {"Ref": "InstancesLaunchTemplate"},
-                    "Version": {"Fn::GetAtt": ["InstancesLaunchTemplate", "LatestVersionNumber"]},
-                },
-            },
-        },
-    },
-}
-
-
-@pytest.fixture(scope="module")
-def moto_url() -> Iterator[str]:
-    from moto.server import ThreadedMotoServer
-
-    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
-    server.start()
-    host, port = server.get_host_and_port()
-    yield f"http://{host}:{port}"
-    server.stop()
+    desired=2,
+    max_size=4,
+)
 
 
 def _closed_port() -> int:
@@ -95,12 +65,7 @@ def _target(tmp_path: Path, name: str, aws_target: aws.AwsTarget) -> RollTarget:
 @pytest.fixture
 def moto_rack(aws_env: Path, moto_url: str) -> tuple[str, aws.AwsTarget]:
     """A fresh rack stack in moto (Key `<name>-keypair-1000`, an Instances group of two)."""
-    credentials = aws_env / "credentials"
-    credentials.write_text("[default]\naws_access_key_id = t\naws_secret_access_key = t\n")
-    credentials.chmod(0o600)
-    target = aws.AwsTarget(
-        region="us-east-1", endpoint_url=moto_url, credentials_file=str(credentials)
-    )
+    target = moto_target(aws_env, moto_url)
     name = f"rack{uuid.uuid4().hex[:8]}"
     aws.client_for(target, "ec2").create_key_pair(KeyName=f"{name}-keypair-1000")
     aws.client_for(target, "cloudformation").create_stack(

@@ -12,9 +12,9 @@ from pathlib import Path
 
 import pytest
 
+from tests.aws_support import aws_env
 from tests.rolls.instance_key_support import (
     FAST,
-    aws_env,
     sandbox_workspace,
     scale_services,
     target,

@@ -6,7 +6,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from tests.rolls.instance_key_support import aws_env, sandbox_workspace, target
+from tests.aws_support import aws_env
+from tests.rolls.instance_key_support import sandbox_workspace, target
 from tui.commands.roll_targets import account_target, journal_for, target_for
 from tui.commands.workspace import Workspace
 from tui.core.rolls.account_key import AccountKeyRoll

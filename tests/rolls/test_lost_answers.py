@@ -7,7 +7,8 @@ from __future__ import annotations
 import threading
 from pathlib import Path
 
-from tests.rolls.instance_key_support import aws_env, sandbox_workspace, target
+from tests.aws_support import aws_env
+from tests.rolls.instance_key_support import sandbox_workspace, target
 from tui.commands.roll_targets import journal_for, target_for
 from tui.commands.workspace import Workspace
 from tui.core.rolls.events import Outcome, Phase, PhaseChanged, RollEvent

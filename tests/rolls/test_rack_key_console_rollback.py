@@ -10,7 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from tests.rolls.instance_key_support import aws_env, sandbox_workspace, target
+from tests.aws_support import aws_env
+from tests.rolls.instance_key_support import sandbox_workspace, target
 from tui.commands.roll_targets import journal_for, target_for
 from tui.core.rolls.events import Outcome, Phase, PhaseChanged, RollEvent
 from tui.core.rolls.rack_key import RackKeyRoll

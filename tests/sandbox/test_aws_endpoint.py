@@ -6,7 +6,7 @@ from __future__ import annotations
 import math
 import socket
 import stat
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -18,27 +18,15 @@ from botocore.config import Config
 from botocore.exceptions import ClientError, ConnectionClosedError, EndpointConnectionError
 from botocore.serialize import create_serializer
 
-from tests.sandbox.test_aws_keyroll import STACK, AwsWorld, isolate_aws, start_aws_world
+from tests.sandbox.test_aws_keyroll import STACK, AwsWorld, make_aws
 from tui.sandbox.aws_query import parse_parameters
 from tui.sandbox.aws_server import AwsEndpoint
 from tui.sandbox.default_world import build_default_world
 from tui.sandbox.world import WorldOptions
 
+__all__ = ["make_aws"]  # a fixture, used by name
+
 NO_RETRIES = Config(retries={"mode": "standard", "total_max_attempts": 1})
-
-
-@pytest.fixture
-def make_aws(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Iterator[Callable[..., AwsWorld]]:
-    isolate_aws(monkeypatch, tmp_path)
-    started: list[AwsWorld] = []
-
-    def make(**options: Any) -> AwsWorld:
-        started.append(start_aws_world(tmp_path, **options))
-        return started[-1]
-
-    yield make
-    for each in started:
-        each.endpoint.stop()
 
 
 def client(env: AwsWorld, service: str, **overrides: Any) -> Any:

@@ -17,6 +17,7 @@ from typing import Any
 
 import pytest
 
+from tests.aws_support import scrub_aws_env
 from tui.clients import aws
 from tui.clients.aws_session import AwsTarget, forget_clients
 from tui.core.secret import Secret
@@ -26,20 +27,6 @@ from tui.sandbox.world import World, WorldOptions
 
 FAST = 200.0
 STACK = "production"
-AWS_ENV = (
-    "AWS_ACCESS_KEY_ID",
-    "AWS_SECRET_ACCESS_KEY",
-    "AWS_SESSION_TOKEN",
-    "AWS_PROFILE",
-    "AWS_DEFAULT_PROFILE",
-    "AWS_REGION",
-    "AWS_DEFAULT_REGION",
-    "AWS_SHARED_CREDENTIALS_FILE",
-    "AWS_ROLE_ARN",
-    "AWS_WEB_IDENTITY_TOKEN_FILE",
-    "AWS_CONTAINER_CREDENTIALS_RELATIVE_URI",
-    "AWS_CONTAINER_CREDENTIALS_FULL_URI",
-)
 ROLLING_REASONS = (
     "Rolling update initiated. Terminating 3 obsolete instance(s) in batches of 1, while "
     "keeping at least 3 instance(s) in service. Waiting on resource signals with a timeout "
@@ -61,15 +48,6 @@ class AwsWorld:
     target: AwsTarget
 
 
-def isolate_aws(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
-    """No real AWS settings reach a test; botocore never asks instance metadata."""
-    for name in AWS_ENV:
-        monkeypatch.delenv(name, raising=False)
-    monkeypatch.setenv("AWS_EC2_METADATA_DISABLED", "true")
-    monkeypatch.setenv("AWS_CONFIG_FILE", str(tmp_path / "no-aws-config"))
-    forget_clients()
-
-
 def start_aws_world(tmp_path: Path, **options: Any) -> AwsWorld:
     """The default world (`options` are `WorldOptions`) with a running endpoint."""
     options.setdefault("speed", FAST)
@@ -85,8 +63,9 @@ def start_aws_world(tmp_path: Path, **options: Any) -> AwsWorld:
 
 @pytest.fixture
 def make_aws(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Iterator[Callable[..., AwsWorld]]:
-    """Start worlds with endpoints; every endpoint is stopped after the test."""
-    isolate_aws(monkeypatch, tmp_path)
+    """Start worlds with endpoints (no real AWS settings reach the test); every endpoint is
+    stopped after the test."""
+    scrub_aws_env(monkeypatch, tmp_path)
     started: list[AwsWorld] = []
 
     def make(**options: Any) -> AwsWorld:
