@@ -14,9 +14,9 @@ from pathlib import Path
 
 import pytest
 
+from tests.aws_support import scrub_aws_env
 from tests.conftest import record_figure
 from tests.reliability.faults_support import Tally, run_lanes
-from tui.clients.aws_session import forget_clients
 
 SEED = int(os.environ.get("KEYROLL_FAULTS_SEED", "20261122"))
 LANES, RUNS_PER_LANE = 6, 35  # 210 runs
@@ -24,12 +24,7 @@ LANES, RUNS_PER_LANE = 6, 35  # 210 runs
 
 @pytest.fixture(autouse=True)
 def _no_real_aws(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
-    for name in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN", "AWS_PROFILE"):
-        monkeypatch.delenv(name, raising=False)
-    monkeypatch.setenv("AWS_EC2_METADATA_DISABLED", "true")
-    monkeypatch.setenv("AWS_CONFIG_FILE", str(tmp_path / "no-aws-config"))
-    monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", str(tmp_path / "no-aws-credentials"))
-    forget_clients()
+    scrub_aws_env(monkeypatch, tmp_path)
 
 
 def test_rolls_under_faults_lose_no_key_and_tell_the_truth() -> None:

@@ -11,6 +11,7 @@ from typing import Any
 
 import pytest
 
+from tests.aws_support import scrub_aws_env
 from tui.clients.console import ConsoleClient
 from tui.clients.console_actions import roll_account_key
 from tui.commands.roll_targets import account_target, journal_for, target_for
@@ -25,10 +26,8 @@ FAST = RollOptions(poll_s=0.05, probe_s=0.05, verify_s=3.0)
 
 
 @pytest.fixture(autouse=True)
-def _no_aws_metadata(monkeypatch: pytest.MonkeyPatch, tmp_path: Any) -> None:
-    monkeypatch.setenv("AWS_EC2_METADATA_DISABLED", "true")
-    monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", str(tmp_path / "no-credentials"))
-    monkeypatch.setenv("AWS_CONFIG_FILE", str(tmp_path / "no-config"))
+def _no_aws(monkeypatch: pytest.MonkeyPatch, tmp_path: Any) -> None:
+    scrub_aws_env(monkeypatch, tmp_path)
 
 
 @pytest.fixture

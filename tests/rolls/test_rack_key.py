@@ -11,6 +11,7 @@ from typing import Any
 
 import pytest
 
+from tests.aws_support import scrub_aws_env
 from tests.conftest import record_figure
 from tui.commands.roll_targets import target_for
 from tui.commands.workspace import Workspace, open_workspace
@@ -25,12 +26,8 @@ FAST = RollOptions(poll_s=0.05, probe_s=0.05, verify_s=5.0)
 
 
 @pytest.fixture(autouse=True)
-def _no_aws_metadata(monkeypatch: pytest.MonkeyPatch, tmp_path: Any) -> None:
-    monkeypatch.setenv("AWS_EC2_METADATA_DISABLED", "true")
-    monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", str(tmp_path / "no-credentials"))
-    monkeypatch.setenv("AWS_CONFIG_FILE", str(tmp_path / "no-config"))
-    for name in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_PROFILE"):
-        monkeypatch.delenv(name, raising=False)
+def _no_aws(monkeypatch: pytest.MonkeyPatch, tmp_path: Any) -> None:
+    scrub_aws_env(monkeypatch, tmp_path)
 
 
 @pytest.fixture

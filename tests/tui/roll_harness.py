@@ -25,6 +25,7 @@ from textual.app import App
 from textual.pilot import Pilot
 from textual.widget import Widget
 
+from tests.aws_support import scrub_aws_env
 from tui.commands.workspace import Workspace, open_workspace
 from tui.core.roll_runs import Emit, RollRun, RollRuns
 from tui.core.rolls.base import Roll
@@ -50,14 +51,10 @@ T0 = datetime(2025, 3, 4, 9, 30, 0, tzinfo=UTC)
 
 
 def isolate_aws(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
-    """No real AWS credentials, config or instance metadata reach a test."""
-    monkeypatch.setenv("AWS_EC2_METADATA_DISABLED", "true")
-    monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", str(tmp_path / "no-credentials"))
-    monkeypatch.setenv("AWS_CONFIG_FILE", str(tmp_path / "no-config"))
+    """No real AWS credentials, config or instance metadata reach a test; times in UTC."""
+    scrub_aws_env(monkeypatch, tmp_path)
     monkeypatch.setenv("TZ", "UTC")
     time.tzset()  # event times render in local time: make it UTC for stable text
-    for name in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_PROFILE"):
-        monkeypatch.delenv(name, raising=False)
 
 
 @pytest.fixture
