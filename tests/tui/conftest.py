@@ -1,7 +1,7 @@
 """Shared fixtures of the dashboard's Pilot and snapshot tests: the real app on a real sandbox.
 
 `make_app` builds `KeyrollApp` on an in-process sandbox (seeded, fast clock) with fast poll
-and probe settings; AWS's credential chain points at empty files so nothing reaches real AWS.
+and probe settings; AWS's credential chain points at missing files so nothing reaches real AWS.
 The other dashboard engineer may add fixtures at the end of this file.
 """
 
@@ -16,7 +16,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from textual.widgets import DataTable
 
+from tests.aws_support import scrub_aws_env
 from tui.app import KeyrollApp
 from tui.commands.workspace import Workspace, sandbox_workspace
 from tui.core.secret import Secret
@@ -32,15 +34,7 @@ FAST_SETTINGS = {"poll_active_s": 0.2, "poll_idle_s": 1.0, "probe_interval_s": 0
 @pytest.fixture(autouse=True)
 def _isolated(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """No real AWS, no real keyroll home, no real Convox CLI config."""
-    aws = tmp_path / "aws"
-    aws.mkdir()
-    (aws / "credentials").write_text("")
-    (aws / "config").write_text("")
-    monkeypatch.setenv("AWS_EC2_METADATA_DISABLED", "true")
-    monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", str(aws / "credentials"))
-    monkeypatch.setenv("AWS_CONFIG_FILE", str(aws / "config"))
-    for name in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_PROFILE", "AWS_SESSION_TOKEN"):
-        monkeypatch.delenv(name, raising=False)
+    scrub_aws_env(monkeypatch, tmp_path)
     monkeypatch.setenv("KEYROLL_HOME", str(tmp_path / "keyroll-home"))
     monkeypatch.setenv("HOME", str(tmp_path / "home"))
     monkeypatch.delenv("CONVOX_CONFIG", raising=False)
@@ -119,6 +113,23 @@ async def until_statuses(pilot: Any, app: KeyrollApp, timeout: float = 10.0) -> 
         timeout,
         "every rack's status",
     )
+
+
+async def settled(pilot: Any, pause: float = 0.2) -> None:
+    """Wait until every table on the screen has measured its new rows and cells, then let the
+    screen repaint. A DataTable sizes its columns only when its message queue runs dry, which a
+    loaded machine can put off past any fixed pause (a snapshot once caught "App" cut to 3
+    columns wide)."""
+
+    def measured() -> bool:
+        return not any(
+            table._require_update_dimensions or table._updated_cells
+            for table in pilot.app.screen.query(DataTable)
+        )
+
+    await wait_for(pilot, measured, what="the tables to measure their rows")
+    await pilot.pause(pause)
+    await wait_for(pilot, measured, what="the tables to measure their rows")
 
 
 def screen_text(app: KeyrollApp) -> str:

@@ -14,6 +14,7 @@ import pytest
 from textual.pilot import Pilot
 from textual.widgets import Input
 
+from tests.tui.conftest import settled
 from tests.tui.roll_harness import (
     ReplayApp,
     isolate_aws,
@@ -45,7 +46,7 @@ def _fixed_environment(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
 async def settle(pilot: Pilot[Any]) -> None:
     for field in pilot.app.screen.query(Input):
         field.cursor_blink = False
-    await pilot.pause(0.3)
+    await settled(pilot, 0.3)
 
 
 def test_roll_screen_mid_roll(snap_compare: Any) -> None:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from tests.tui.conftest import SIZE, until_statuses, wait_for
+from tests.tui.conftest import SIZE, settled, until_statuses, wait_for
 from tui.core.journal import RollRecord, Step
 from tui.screens.resume import ResumeScreen
 
@@ -18,7 +18,7 @@ STARTED = "2024-04-15T12:00:00+00:00"
 
 async def home(pilot: Any) -> None:
     await until_statuses(pilot, pilot.app)
-    await pilot.pause(0.2)
+    await settled(pilot)
 
 
 def test_racks(snap_compare: Any, make_app: Any) -> None:
@@ -33,7 +33,7 @@ def test_racks_filtered(snap_compare: Any, make_app: Any) -> None:
         await home(pilot)
         await pilot.press("slash", *"acme")
         await pilot.press("enter")  # ends the filter: no blinking cursor
-        await pilot.pause(0.1)
+        await settled(pilot, 0.1)
 
     assert snap_compare(app, terminal_size=SIZE, run_before=filtered)
 
@@ -50,7 +50,7 @@ def test_rack_production(snap_compare: Any, make_app: Any) -> None:
         await home(pilot)
         await pilot.press("enter")
         await wait_for(pilot, lambda: getattr(pilot.app.screen, "overview", None) is not None)
-        await pilot.pause(0.3)
+        await settled(pilot, 0.3)
 
     assert snap_compare(app, terminal_size=SIZE, run_before=rack)
 
@@ -62,7 +62,7 @@ def test_rack_read_only(snap_compare: Any, make_app: Any) -> None:
         await home(pilot)
         await pilot.press("down", "down", "enter")
         await wait_for(pilot, lambda: getattr(pilot.app.screen, "overview", None) is not None)
-        await pilot.pause(0.3)
+        await settled(pilot, 0.3)
 
     assert snap_compare(app, terminal_size=SIZE, run_before=rack)
 
@@ -74,7 +74,7 @@ def test_account(snap_compare: Any, make_app: Any) -> None:
         await home(pilot)
         await pilot.press("a")
         await wait_for(pilot, lambda: getattr(pilot.app.screen, "overview", None) is not None)
-        await pilot.pause(0.2)
+        await settled(pilot)
 
     assert snap_compare(app, terminal_size=SIZE, run_before=account)
 
@@ -85,7 +85,7 @@ def test_help(snap_compare: Any, make_app: Any) -> None:
     async def help_screen(pilot: Any) -> None:
         await home(pilot)
         await pilot.press("question_mark")
-        await pilot.pause(0.2)
+        await settled(pilot)
 
     assert snap_compare(app, terminal_size=SIZE, run_before=help_screen)
 
@@ -108,6 +108,6 @@ def test_resume_offered(snap_compare: Any, make_app: Any) -> None:
     async def offered(pilot: Any) -> None:
         await home(pilot)
         pilot.app.push_screen(ResumeScreen([record]))
-        await pilot.pause(0.2)
+        await settled(pilot)
 
     assert snap_compare(app, terminal_size=SIZE, run_before=offered)
