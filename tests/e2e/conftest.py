@@ -8,7 +8,6 @@ is checked for every key the world, the keystore or the test knows.
 
 from __future__ import annotations
 
-import importlib.util
 import json
 import os
 import signal
@@ -31,11 +30,6 @@ from tui.core.settings import load_settings, save_settings
 ROOT = Path(__file__).resolve().parents[2]
 POLL_S, PROBE_S = 0.2, 0.1
 COMMAND_TIMEOUT_S = 60.0
-
-needs_instance_roll = pytest.mark.skipif(
-    importlib.util.find_spec("tui.core.rolls.instance_key") is None,
-    reason="InstanceKeyRoll (tui/core/rolls/instance_key.py) has not landed yet",
-)
 
 
 @dataclass
@@ -86,10 +80,6 @@ class Served:
 
     def rack(self, name: str) -> dict[str, Any]:
         return dict(next(r for r in self.info["racks"] if r["name"] == name))
-
-    @property
-    def has_aws(self) -> bool:
-        return self.info.get("aws") is not None
 
     # running keyroll ------------------------------------------------------------------------
 

@@ -4,8 +4,6 @@
 
 from __future__ import annotations
 
-import pytest
-
 from tests.e2e.conftest import Served, http_status, scenario_fixture
 
 served = scenario_fixture("console-down", 20.0)
@@ -34,8 +32,6 @@ def test_console_route_fails_cleanly_and_names_the_bypass(served: Served) -> Non
 
 
 def test_cloudformation_route_still_rolls_a_console_rack(served: Served) -> None:
-    if not served.has_aws:
-        pytest.skip("the sandbox's AWS endpoint is not wired into `sandbox serve` yet")
     production = served.rack("acme/production")
     result = served.keyroll(
         "roll", "rack-key", "production", "--via", "cloudformation", "--wait", "--json"

@@ -75,8 +75,6 @@ def test_rack_key_roll_killed_at_each_step_is_finished_by_resume(served: Served,
 
 @pytest.mark.parametrize("step", ["key-stored", "watching"])
 def test_instance_keyroll_killed_is_finished_by_resume(served: Served, step: str) -> None:
-    if not served.has_aws:
-        pytest.skip("the cloudformation route needs the sandbox's AWS endpoint")
     crash(
         served, step, "roll", "instance-key", "dev", "--via", "cloudformation", "--force", "--wait"
     )

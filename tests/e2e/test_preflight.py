@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import httpx
 
-from tests.e2e.conftest import Served, http_status, needs_instance_roll, scenario_fixture
+from tests.e2e.conftest import Served, http_status, scenario_fixture
 
 served = scenario_fixture("ok", 1.0)
 
@@ -53,7 +53,6 @@ def test_rack_key_roll_refused_while_the_stack_updates(served: Served) -> None:
     assert http_status(console["url"], "/system", account, headers=proxied) == 200
 
 
-@needs_instance_roll
 def test_instance_key_roll_refused_while_the_stack_updates_even_forced(served: Served) -> None:
     production = served.rack("acme/production")
     key = production["api_key"]
@@ -65,7 +64,6 @@ def test_instance_key_roll_refused_while_the_stack_updates_even_forced(served: S
     assert _key_param(production["url"], key) == before
 
 
-@needs_instance_roll
 def test_instance_key_roll_refused_for_a_service_with_one_process(served: Served) -> None:
     staging = served.rack("acme/staging")
     key = staging["api_key"]

@@ -6,9 +6,8 @@ import secrets
 import string
 
 import httpx
-import pytest
 
-from tests.e2e.conftest import Served, http_status, needs_instance_roll, scenario_fixture
+from tests.e2e.conftest import Served, http_status, scenario_fixture
 
 SPEED = 20.0
 served = scenario_fixture("ok", SPEED)
@@ -129,7 +128,6 @@ def test_console_route_keeps_the_console_linked(served: Served) -> None:
     assert http_status(staging["url"], "/auth", staging["api_key"]) == 401  # rolled
 
 
-@needs_instance_roll
 def test_instance_key_roll_through_the_rack(served: Served) -> None:
     dev = served.rack("dev")
     key = served.current_key(dev["host"])
@@ -148,8 +146,6 @@ def test_instance_key_roll_through_the_rack(served: Served) -> None:
 
 
 def test_cloudformation_route_then_relink(served: Served) -> None:
-    if not served.has_aws:
-        pytest.skip("the sandbox's AWS endpoint is not wired into `sandbox serve` yet")
     console = served.console
     account = served.current_key(console["host"])
     production = served.rack("acme/production")
@@ -172,10 +168,7 @@ def test_cloudformation_route_then_relink(served: Served) -> None:
     assert http_status(console["url"], "/system", account, headers=proxied) == 200
 
 
-@needs_instance_roll
 def test_instance_key_roll_through_cloudformation(served: Served) -> None:
-    if not served.has_aws:
-        pytest.skip("the sandbox's AWS endpoint is not wired into `sandbox serve` yet")
     result = served.keyroll(
         "roll", "instance-key", "staging", "--via", "cloudformation", "--force", "--wait", "--json"
     )

@@ -2,16 +2,12 @@
 
 from __future__ import annotations
 
-import pytest
-
 from tests.e2e.conftest import Served, http_status, scenario_fixture
 
 served = scenario_fixture("throttle", 20.0)
 
 
 def test_cloudformation_watch_backs_off_and_finishes(served: Served) -> None:
-    if not served.has_aws:
-        pytest.skip("throttling is the sandbox AWS endpoint's; it is not in `sandbox serve` yet")
     production = served.rack("acme/production")
     result = served.keyroll("roll", "rack-key", "production", "--via", "cloudformation", "--wait")
     assert result.code == 0, result
