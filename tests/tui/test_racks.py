@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from textual import events
 from textual.widgets import DataTable
 
 from tests.tui.conftest import SIZE, screen_text, until_statuses, wait_for
@@ -141,3 +142,20 @@ async def test_q_quits(make_app: Any) -> None:
         await pilot.press("q")
         await pilot.pause(0.2)
     assert app.return_code == 0
+
+
+async def test_keys_typed_ahead_open_the_rack_they_point_at(make_app: Any) -> None:
+    """ "down down enter" arriving at once, as a quick typist or a paste sends them, opens the
+    third rack: Enter waits behind the arrow keys (it once opened the first)."""
+    app, _ = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await until_statuses(pilot, app)
+        await pilot.pause(0.1)
+        assert "⏎ Open" in screen_text(app).splitlines()[-1]  # the footer shows Enter
+        assert app._driver is not None
+        for key in ("down", "down", "enter"):  # straight to the driver: no pause between keys
+            event = events.Key(key, None)
+            event.set_sender(app)
+            app._driver.send_message(event)
+        await wait_for(pilot, lambda: type(app.screen).__name__ == "RackScreen", what="a rack")
+        assert app.screen.rack.name == "dev"

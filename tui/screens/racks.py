@@ -21,6 +21,7 @@ from textual.widgets.data_table import CellDoesNotExist, RowDoesNotExist
 from tui.core.inventory import RackEntry, RackStatus
 from tui.core.journal import HistoryEntry
 from tui.messages import RollEnded
+from tui.widgets.rack_table import RackTable
 from tui.widgets.status import (
     ModeBanner,
     age_text,
@@ -29,20 +30,21 @@ from tui.widgets.status import (
     read_only_badge,
     status_text,
 )
+from tui.widgets.tables import Cell, Column, fill_table
 
 if TYPE_CHECKING:
     from tui.app import KeyrollApp
 
 # (key, label, width): cells that polls update in place get a fixed width, so a longer
 # value never waits for the table to re-measure its columns
-COLUMNS: tuple[tuple[str, str, int | None], ...] = (
-    ("name", "Rack", None),
-    ("source", "Source", 8),
-    ("status", "Status", 10),
-    ("version", "Version", 14),
-    ("count", "Instances", 9),
-    ("last", "Last roll", 32),
-    ("badge", "", None),  # set when the rows are laid out, never updated in place
+COLUMNS = (
+    Column("Rack", "name"),
+    Column("Source", "source", 8),
+    Column("Status", "status", 10),
+    Column("Version", "version", 14),
+    Column("Instances", "count", 9),
+    Column("Last roll", "last", 32),
+    Column("", "badge"),  # set when the rows are laid out, never updated in place
 )
 CURRENT_MARK = "▸ "
 
@@ -83,14 +85,6 @@ class RacksScreen(Screen[None]):
             tooltip="Show only racks whose name, source or status holds the text",
         ),
         Binding(
-            "enter",
-            "open",
-            "Open",
-            id="racks.open",
-            tooltip="Open the highlighted rack",
-            priority=True,  # before the table's own enter, so the footer shows it
-        ),
-        Binding(
             "s",
             "switch",
             "Switch",
@@ -120,14 +114,13 @@ class RacksScreen(Screen[None]):
         yield ModeBanner(id="banner")
         with Vertical(id="racks-body"):
             yield Input(placeholder="filter: part of a name, source or status", id="filter")
-            yield DataTable(id="racks", cursor_type="row", zebra_stripes=True)
+            yield RackTable(id="racks", cursor_type="row", zebra_stripes=True)
             yield Static("", id="racks-note")
         yield Footer()
 
     def on_mount(self) -> None:
         table = self.query_one("#racks", DataTable)
-        for key, label, width in COLUMNS:
-            table.add_column(label, key=key, width=width)
+        fill_table(table, COLUMNS, [])
         table.loading = self.keyroll.inventory is None
         self.query_one("#filter", Input).display = False
         table.focus()
@@ -161,7 +154,6 @@ class RacksScreen(Screen[None]):
                     table.update_cell(name, column, value)
             except (CellDoesNotExist, RowDoesNotExist):
                 continue  # filtered out: its row comes back with the new values
-        table.check_idle()  # column widths are measured on idle: make sure one comes
         if app.inventory is not None:
             self._show_note()
 
@@ -180,18 +172,25 @@ class RacksScreen(Screen[None]):
         if app.inventory is None or not table.columns:
             return  # no columns yet: the workspace opened before on_mount, which fills it
         selected = self.selected_rack
-        table.clear()
-        for rack in app.inventory.racks:
-            status = app.statuses.get(rack.name)
-            if rack_matches(rack, status, text):
-                table.add_row(*self._cells(rack, status), key=rack.name)
+        shown = [
+            rack
+            for rack in app.inventory.racks
+            if rack_matches(rack, app.statuses.get(rack.name), text)
+        ]
+        fill_table(
+            table,
+            COLUMNS,
+            [self._cells(rack, app.statuses.get(rack.name)) for rack in shown],
+            [rack.name for rack in shown],
+        )
         if selected is not None:
             with contextlib.suppress(RowDoesNotExist):
                 table.move_cursor(row=table.get_row_index(selected.name))
-        table.check_idle()
         self._show_note()
+        # the footer shows the table's Enter ("Open") once bindings are read with rows present
+        self.refresh_bindings()
 
-    def _cells(self, rack: RackEntry, status: RackStatus | None) -> list[object]:
+    def _cells(self, rack: RackEntry, status: RackStatus | None) -> list[Cell]:
         current = rack.name == self.keyroll.current_rack
         name = Text(CURRENT_MARK if current else "  ", style="bold") + Text(
             rack.name, style="bold" if current else ""
@@ -240,7 +239,7 @@ class RacksScreen(Screen[None]):
 
     @on(DataTable.RowSelected, "#racks")
     def _selected(self) -> None:
-        self.action_open()
+        self._open_highlighted()  # enter, or a click on the highlighted row
 
     # filter ----------------------------------------------------------------------------------
 
@@ -265,10 +264,7 @@ class RacksScreen(Screen[None]):
 
     # actions ---------------------------------------------------------------------------------
 
-    def action_open(self) -> None:
-        if self.query_one("#filter", Input).has_focus:
-            self.query_one("#racks", DataTable).focus()  # enter ends the filter
-            return
+    def _open_highlighted(self) -> None:
         rack = self.selected_rack
         if rack is not None:
             self.keyroll.open_rack(rack.name)
