@@ -13,6 +13,7 @@ from textual.screen import ModalScreen, Screen
 from textual.widgets import DataTable, Static
 
 from tui.widgets.status import MUTED_STYLE
+from tui.widgets.tables import fill_table
 
 HIDDEN_ACTIONS = frozenset({"command_palette"})  # listed once below the table instead
 
@@ -81,15 +82,21 @@ class HelpScreen(ModalScreen[None]):
 
     def on_mount(self) -> None:
         self.query_one("#help-box").border_title = self.title_text
-        table = self.query_one("#help-keys", DataTable)
-        table.add_columns("Key", "Does", "")
-        for row in self.rows:
-            style = "" if row.enabled else MUTED_STYLE
-            table.add_row(
-                Text(row.key, style="bold" if row.enabled else MUTED_STYLE),
-                Text(row.description, style=style),
-                Text(row.tooltip if row.enabled else f"disabled: {row.tooltip}", style=style),
-            )
+        fill_table(
+            self.query_one("#help-keys", DataTable),
+            ("Key", "Does", ""),
+            [
+                (
+                    Text(row.key, style="bold" if row.enabled else MUTED_STYLE),
+                    Text(row.description, style="" if row.enabled else MUTED_STYLE),
+                    Text(
+                        row.tooltip if row.enabled else f"disabled: {row.tooltip}",
+                        style="" if row.enabled else MUTED_STYLE,
+                    ),
+                )
+                for row in self.rows
+            ],
+        )
 
     def action_close(self) -> None:
         self.dismiss()

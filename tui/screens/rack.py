@@ -36,12 +36,19 @@ from tui.widgets.status import (
     status_text,
     when_text,
 )
+from tui.widgets.tables import fill_table
 
 if TYPE_CHECKING:
     from tui.app import KeyrollApp
 
 ROLL_ACTIONS = frozenset({"roll_rack_key", "instance_keyroll", "relink"})
 START_ACTIONS = ROLL_ACTIONS | {"key_pairs"}  # key pairs list in read-only too; deleting is off
+TABLE_COLUMNS: dict[str, tuple[str, ...]] = {
+    "#parameters": ("parameter", "value"),
+    "#instances": ("Instance", "Status", "Agent", "PS", "CPU", "MEM", "Private IP", "Age"),
+    "#services": ("App", "Service", "Running", "Desired"),
+    "#history": ("Roll", "Route", "Started", "Outcome", "Downtime", "Roll id"),
+}
 
 
 class OverviewFetched(Message):
@@ -129,14 +136,8 @@ class RackScreen(Screen[None]):
 
     def on_mount(self) -> None:
         self.set_class(self.rack.production, "production")
-        self.query_one("#parameters", DataTable).add_columns("parameter", "value")
-        self.query_one("#instances", DataTable).add_columns(
-            "Instance", "Status", "Agent", "PS", "CPU", "MEM", "Private IP", "Age"
-        )
-        self.query_one("#services", DataTable).add_columns("App", "Service", "Running", "Desired")
-        self.query_one("#history", DataTable).add_columns(
-            "Roll", "Route", "Started", "Outcome", "Downtime", "Roll id"
-        )
+        for table_id, columns in TABLE_COLUMNS.items():
+            fill_table(self.query_one(table_id, DataTable), columns, [])
         for table_id, title in (
             ("#parameters", "Parameters"),
             ("#instances", "Instances"),
@@ -231,34 +232,42 @@ class RackScreen(Screen[None]):
 
     def _render_overview(self, overview: RackOverview) -> None:
         self._show_summary()
-        params = self.query_one("#parameters", DataTable)
-        params.clear()
-        for name, value in overview.parameters():
-            params.add_row(Text(name, style="bold"), value)
+        fill_table(
+            self.query_one("#parameters", DataTable),
+            TABLE_COLUMNS["#parameters"],
+            [(Text(name, style="bold"), value) for name, value in overview.parameters()],
+        )
         instances = self.query_one("#instances", DataTable)
         instances.loading = False
-        instances.clear()
-        for i in overview.instances:
-            instances.add_row(
-                i.id,
-                status_text("running" if i.healthy else i.status or "unregistered"),
-                "yes" if i.agent else Text("no", style=FAILED_STYLE),
-                str(i.processes),
-                f"{i.cpu:.0%}",
-                f"{i.memory:.0%}",
-                i.private_ip or "-",
-                instance_age(i.started),
-            )
+        fill_table(
+            instances,
+            TABLE_COLUMNS["#instances"],
+            [
+                (
+                    i.id,
+                    status_text("running" if i.healthy else i.status or "unregistered"),
+                    "yes" if i.agent else Text("no", style=FAILED_STYLE),
+                    str(i.processes),
+                    f"{i.cpu:.0%}",
+                    f"{i.memory:.0%}",
+                    i.private_ip or "-",
+                    instance_age(i.started),
+                )
+                for i in overview.instances
+            ],
+        )
         services = self.query_one("#services", DataTable)
-        services.clear()
-        for row in overview.services:
-            style = FAILED_STYLE if row.at_risk else ""
-            services.add_row(
-                Text(row.app, style=style),
-                Text(row.service, style=style),
-                Text(str(row.running), style=style),
-                Text(str(row.desired), style=style),
-            )
+        fill_table(
+            services,
+            TABLE_COLUMNS["#services"],
+            [
+                tuple(
+                    Text(cell, style=FAILED_STYLE if row.at_risk else "")
+                    for cell in (row.app, row.service, str(row.running), str(row.desired))
+                )
+                for row in overview.services
+            ],
+        )
         risks = overview.risks
         services.border_subtitle = (
             f"{len(risks)} at risk: under {MIN_SAFE_PROCESSES} running"
@@ -266,24 +275,26 @@ class RackScreen(Screen[None]):
             else f"none under {MIN_SAFE_PROCESSES} running"
         )
         history = self.query_one("#history", DataTable)
-        history.clear()
-        for entry in overview.history:
-            downtime = "-" if entry.downtime_s is None else f"{entry.downtime_s:.1f}s"
-            history.add_row(
-                entry.kind,
-                entry.route,
-                when_text(entry.started),
-                outcome_text(entry.outcome),
-                downtime,
-                entry.roll_id,
-            )
+        fill_table(
+            history,
+            TABLE_COLUMNS["#history"],
+            [
+                (
+                    entry.kind,
+                    entry.route,
+                    when_text(entry.started),
+                    outcome_text(entry.outcome),
+                    "-" if entry.downtime_s is None else f"{entry.downtime_s:.1f}s",
+                    entry.roll_id,
+                )
+                for entry in overview.history
+            ],
+        )
         if not overview.history:
             history.border_subtitle = "no roll recorded yet"
         else:
             history.border_subtitle = ""
         self.query_one("#rack-problems", Static).update("\n".join(overview.problems))
-        for table in self.query(DataTable):
-            table.check_idle()  # column widths are measured on idle: make sure one comes
 
     # which actions are allowed ----------------------------------------------------------------
 

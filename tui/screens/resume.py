@@ -14,6 +14,7 @@ from textual.widgets import Button, DataTable, Static
 
 from tui.core.journal import RollRecord
 from tui.widgets.status import when_text
+from tui.widgets.tables import fill_table
 
 
 class ResumeScreen(ModalScreen[list[RollRecord] | None]):
@@ -44,16 +45,20 @@ class ResumeScreen(ModalScreen[list[RollRecord] | None]):
 
     def on_mount(self) -> None:
         self.query_one("#resume-box").border_title = "Unfinished rolls"
-        table = self.query_one("#resume-rolls", DataTable)
-        table.add_columns("Rack", "Roll", "Route", "Started", "Last step")
-        for record in self.records:
-            table.add_row(
-                Text(record.rack, style="bold"),
-                record.kind,
-                record.route,
-                when_text(record.started),
-                record.last_step,
-            )
+        fill_table(
+            self.query_one("#resume-rolls", DataTable),
+            ("Rack", "Roll", "Route", "Started", "Last step"),
+            [
+                (
+                    Text(record.rack, style="bold"),
+                    record.kind,
+                    record.route,
+                    when_text(record.started),
+                    record.last_step,
+                )
+                for record in self.records
+            ],
+        )
         self.query_one("#resume-all", Button).focus()
 
     @on(Button.Pressed, "#resume-all")
