@@ -18,7 +18,7 @@ from contextlib import AbstractContextManager, ExitStack
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any, ClassVar
 
-from textual import work
+from textual import events, work
 from textual.app import App
 from textual.binding import Binding, BindingType
 from textual.message import Message
@@ -127,6 +127,7 @@ class KeyrollApp(App[int]):
         self._opener = opener
         self._files = ExitStack()
         self._racks_screen: Screen[Any] | None = None
+        self._quitting = False
 
     # screens ------------------------------------------------------------------------------
 
@@ -178,7 +179,7 @@ class KeyrollApp(App[int]):
     def action_quit_keyroll(self) -> None:
         running = self.rolls.running()
         if not running:
-            self.exit(0)
+            self._quit()
             return
         from tui.screens.dialogs import ConfirmDialog
 
@@ -186,7 +187,16 @@ class KeyrollApp(App[int]):
             f"{rolls_running_text(len(running)).capitalize()}; quit anyway? keyroll stops "
             "watching and offers to resume them at the next start."
         )
-        self.push_screen(ConfirmDialog(question, None), lambda yes: self.exit(0) if yes else None)
+        self.push_screen(ConfirmDialog(question, None), lambda yes: self._quit() if yes else None)
+
+    def _quit(self) -> None:
+        self._quitting = True
+        self.exit(0)
+
+    async def on_event(self, event: events.Event) -> None:
+        if self._quitting and isinstance(event, events.Key | events.MouseEvent):
+            return  # typed after q: a dialog opened while the app closes had no widgets
+        await super().on_event(event)
 
     # the workspace --------------------------------------------------------------------------
 

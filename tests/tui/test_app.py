@@ -10,6 +10,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
+from textual import events
 from textual.widgets import DataTable
 
 from tests.tui.conftest import (
@@ -264,3 +265,26 @@ async def test_the_app_polls_with_the_settings_intervals(make_app: Any) -> None:
         run = app.start_roll("dev", "rack-key", "rack", rack_key_make(app, "dev", "rack"))
         assert app.schedule.interval_of("dev", {r.rack for r in app.rolls.running()}) == 0.2
         await wait_for(pilot, lambda: not run.running, 30, "the roll")
+
+
+async def test_keys_typed_after_q_are_dropped_while_keyroll_closes(make_app: Any) -> None:
+    """ "q" then "r" at once on a rack: the app closes cleanly (the "r" once opened the roll
+    dialog during shutdown, which crashed with a traceback)."""
+    app, _ = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await until_statuses(pilot, app)
+        app.open_rack("dev")
+        await wait_for(
+            pilot,
+            lambda: getattr(app.screen, "overview", None) is not None,
+            what="dev's rack screen",
+        )
+        assert app._driver is not None
+        for key in ("q", "r"):  # straight to the driver: no pause between keys
+            event = events.Key(key, key)
+            event.set_sender(app)
+            app._driver.send_message(event)
+        await pilot.pause(0.5)
+    assert app.return_code == 0
+    assert app._exception is None
+    assert not any(type(s).__name__ == "RackKeyRollDialog" for s in app.screen_stack)
