@@ -7,6 +7,7 @@ import threading
 import time
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import pytest
 from textual import events
@@ -29,7 +30,7 @@ from tui.commands.roll_targets import target_for
 from tui.commands.workspace import Workspace
 from tui.core.roll_runs import Emit, RollRun
 from tui.core.rolls.base import Roll
-from tui.core.rolls.events import Note, ProbeSeen, StackEventSeen
+from tui.core.rolls.events import Note, Phase, PhaseChanged, ProbeSeen, StackEventSeen
 from tui.core.rolls.rack_key import RackKeyRoll
 from tui.messages import RollUpdated
 from tui.screens.dialogs import ConfirmDialog
@@ -245,6 +246,26 @@ async def test_a_rack_key_roll_offers_no_retry_and_f_pauses_following() -> None:
         assert "3 down" in plain(screen.availability)
         assert "outage ≈ 3.0 s  longest 3.0 s" in plain(screen.availability)
         assert "09:30:06  Instances" in "\n".join(lines)
+
+
+async def test_a_rack_down_from_the_first_probe_is_logged_before_it_answers_again() -> None:
+    """The Console route switches keys before the rack does: the first probe may fail. The
+    log says so, rather than showing "answers again" out of nowhere."""
+    events: list[Any] = [
+        PhaseChanged(Phase.WATCHING),
+        ProbeSeen(False, 0.0, "401"),
+        ProbeSeen(False, 0.0, "401"),
+        ProbeSeen(True, 0.01, "running"),
+        ProbeSeen(True, 0.01, "running"),
+    ]
+    app = ReplayApp(replayed_run(events, route="console"))
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.pause(0.2)
+        lines = [line for line in roll_screen(app).log_view.lines if "the rack" in line]
+        assert [line.split("  ", 1)[1].strip() for line in lines] == [
+            "error: the rack stopped answering (401)",
+            "· the rack answers again (running)",
+        ]
 
 
 async def test_ten_thousand_events_at_two_thousand_a_second_keep_keys_responsive() -> None:

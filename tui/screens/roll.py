@@ -244,9 +244,10 @@ class RollScreen(Screen[None]):
         return event_line(event)
 
     def _probe_line(self, probe: ProbeSeen) -> str | None:
-        """A log line only when the rack starts or stops answering."""
+        """A log line only when the rack starts or stops answering (or does not answer the
+        first probe: the Console route switches keys before the rack does)."""
         was, self._last_up = self._last_up, probe.up
-        if was is None or was == probe.up:
+        if was == probe.up or (was is None and probe.up):
             return None
         if probe.up:
             return f"{BLANK_TIME}  · the rack answers again ({probe.detail or 'up'})"
