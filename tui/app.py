@@ -459,7 +459,9 @@ class KeyrollApp(App[int]):
                 from tui.screens.dialogs import KeyRevealDialog
 
                 self.push_screen(KeyRevealDialog("The new account key", key))
-        what = f"{run.kind} roll of {run.rack}"
+        from tui.widgets.roll_header import KIND_WORDS, target_words
+
+        what = f"{KIND_WORDS.get(run.kind, run.kind)} roll of {target_words(run.rack)}"
         if summary.outcome is Outcome.SUCCEEDED:
             self.notify(f"The {what} succeeded.", title="Roll finished")
         elif summary.outcome is None:

@@ -28,7 +28,7 @@ from tui.widgets.resource_board import (
     ResourceStates,
     category_of,
 )
-from tui.widgets.roll_header import elapsed_words
+from tui.widgets.roll_header import elapsed_words, target_words
 from tui.widgets.roll_outcome import can_retry, headline, outcome_text
 
 AT = datetime(2025, 3, 4, 9, 30, 0, tzinfo=UTC)
@@ -117,3 +117,18 @@ def test_words_of_the_header_and_the_outcome() -> None:
     assert text.count("• a") == 1  # reasons are de-duplicated, as Rain does
     assert "Measured downtime: 0.0 s over 4 probes" in text and "Press t" in text
     assert text.count("boom") == 1 and text.index("after") > text.index("Measured")
+
+
+def test_an_account_roll_reads_as_your_console_account_not_its_journal_name() -> None:
+    account = {"kind": "account-key", "rack": "account@console.convox.com"}
+    assert target_words("account@console.convox.com") == "your Console account (console.convox.com)"
+    assert target_words("acme/production") == "acme/production"
+    assert headline({**account, "outcome": "succeeded"})[0] == (
+        "The account API key of your Console account (console.convox.com) was rolled."
+    )
+    assert headline({**account, "outcome": "failed"})[0] == (
+        "The roll of the account API key of your Console account (console.convox.com) failed."
+    )
+    assert headline({"kind": "rack-key", "rack": "dev", "outcome": "failed"})[0] == (
+        "The roll of dev's rack API key failed."
+    )

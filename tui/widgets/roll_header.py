@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from rich.text import Text
 from textual.widgets import Static
 
+from tui.core.rolls.account_key import ACCOUNT_PREFIX, is_account_name
 from tui.core.rolls.events import Outcome
 from tui.widgets.resource_board import CATEGORY_STYLE, category_of
 
@@ -15,6 +16,16 @@ KIND_WORDS = {
     "instance-key": "instance SSH key",
     "account-key": "account API key",
 }
+
+
+def target_words(name: str) -> str:
+    """How a roll's target reads in a sentence: a rack's name, or the account on a Console
+    (the journal calls an account-key roll's target `account@<console host>`)."""
+    if is_account_name(name):
+        return f"your Console account ({name.removeprefix(ACCOUNT_PREFIX)})"
+    return name
+
+
 OUTCOME_WORDS = {
     Outcome.SUCCEEDED: ("succeeded", "bold #000000 on #5fd75f"),
     Outcome.ROLLED_BACK: ("rolled back", "bold #ffffff on #d70000"),
@@ -77,7 +88,7 @@ class RollHeader(Static):
         text = Text(no_wrap=True, overflow="ellipsis")
         text.append(f"{KIND_WORDS.get(s.kind, s.kind)} roll", style="bold")
         text.append(" of ")
-        text.append(s.rack, style="bold")
+        text.append(target_words(s.rack), style="bold")
         text.append(f" via {s.route}")
         if s.production:
             text.append("  ")

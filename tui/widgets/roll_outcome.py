@@ -8,8 +8,9 @@ from typing import Any
 from rich.text import Text
 from textual.widgets import Static
 
+from tui.core.rolls.account_key import is_account_name
 from tui.core.rolls.instance_key import SSH_KEY_MISMATCH
-from tui.widgets.roll_header import KIND_WORDS
+from tui.widgets.roll_header import KIND_WORDS, target_words
 
 GOOD, BAD, WARN, DIM = "bold #5fd75f", "bold #ff5f5f", "#ffd75f", "dim"
 RETRYABLE = frozenset({"rolled_back", "failed"})
@@ -19,7 +20,9 @@ REASONS_NOTE = "CloudFormation's reasons:"  # the same reasons are listed under 
 def headline(summary: Mapping[str, Any]) -> tuple[str, str]:
     """(sentence, style) saying how the roll ended."""
     what = KIND_WORDS.get(str(summary.get("kind", "")), "key")
-    rack = summary.get("rack", "")
+    rack = target_words(str(summary.get("rack", "")))
+    name = str(summary.get("rack", ""))
+    whose = f"the {what} of {rack}" if is_account_name(name) else f"{rack}'s {what}"
     status = summary.get("final_stack_status") or ""
     at = f" ({status})" if status else ""
     outcome = summary.get("outcome")
@@ -31,11 +34,11 @@ def headline(summary: Mapping[str, Any]) -> tuple[str, str]:
             if summary.get("kind") == "instance-key"
             else ("old key stays current")
         )
-        return f"The roll of {rack}'s {what} rolled back{at}: the {kept}.", BAD
+        return f"The roll of {whose} rolled back{at}: the {kept}.", BAD
     if outcome == "failed":
-        return f"The roll of {rack}'s {what} failed{at}.", BAD
+        return f"The roll of {whose} failed{at}.", BAD
     if outcome == "refused":
-        return f"The roll of {rack}'s {what} was refused before anything changed.", WARN
+        return f"The roll of {whose} was refused before anything changed.", WARN
     return (
         f"Stopped watching {rack}: the journal keeps the roll, and `keyroll resume` (or the "
         "dashboard at its next start) finishes it.",
