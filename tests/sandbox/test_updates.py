@@ -120,7 +120,10 @@ def test_password_roll_old_key_works_until_the_api_service_is_replaced(
             timeline.append(
                 (by_old.get("/auth").status_code, by_new.get("/auth").status_code, service)
             )
-        assert by_old.get("/auth").status_code == 401
+        # the last sample, after the update: on a loaded machine the loop may never have
+        # seen the short stretch between the switch and UPDATE_COMPLETE
+        timeline.append((by_old.get("/auth").status_code, by_new.get("/auth").status_code, ""))
+        assert timeline[-1][:2] == (401, 200)
         assert by_new.get("/system").json()["parameters"]["Password"] == "****"
     olds = [o for o, _, _ in timeline]
     assert olds[0] == 200 and 401 in olds

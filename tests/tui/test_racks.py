@@ -105,6 +105,8 @@ async def test_the_palette_switches_and_opens_racks(make_app: Any) -> None:
         await pilot.press("enter")
         await wait_for(pilot, lambda: type(app.screen).__name__ == "RackScreen")
         assert app.screen.rack.name == "dev"
+        # leave once the screen has composed: closing mid-mount trips Textual's Header
+        await wait_for(pilot, lambda: app.screen.overview is not None, what="dev's overview")
         await pilot.press("ctrl+p")
         await pilot.press(*"theme")  # Textual's own commands are kept
         await pilot.pause(0.5)
@@ -159,3 +161,5 @@ async def test_keys_typed_ahead_open_the_rack_they_point_at(make_app: Any) -> No
             app._driver.send_message(event)
         await wait_for(pilot, lambda: type(app.screen).__name__ == "RackScreen", what="a rack")
         assert app.screen.rack.name == "dev"
+        # leave once the screen has composed: closing mid-mount trips Textual's Header
+        await wait_for(pilot, lambda: app.screen.overview is not None, what="dev's overview")
