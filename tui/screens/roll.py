@@ -40,7 +40,7 @@ from tui.widgets.availability import AvailabilityTimeline
 from tui.widgets.event_log import BLANK_TIME, EventLog, event_line
 from tui.widgets.instance_progress import InstanceReplacement
 from tui.widgets.resource_board import ResourceBoard
-from tui.widgets.roll_header import HeaderState, RollHeader
+from tui.widgets.roll_header import HeaderState, RollHeader, target_words
 from tui.widgets.roll_outcome import RollOutcome, can_retry
 
 FLUSH_S = 0.1  # at most ten redraws a second, whatever the event rate
@@ -162,7 +162,7 @@ class RollScreen(Screen[None]):
         yield Footer()
 
     def on_mount(self) -> None:
-        self.title = f"roll · {self.roll_run.rack}"
+        self.title = f"roll · {target_words(self.roll_run.rack)}"
         self._drain()
         if not self._ended:
             self._ticker = self.set_interval(1.0, self._tick)
