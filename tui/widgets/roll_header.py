@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from rich.text import Text
 from textual.widgets import Static
 
-from tui.core.rolls.account_key import ACCOUNT_PREFIX, is_account_name
+from tui.core.rolls.account_key import account_console_host
 from tui.core.rolls.events import Outcome
 from tui.widgets.resource_board import CATEGORY_STYLE, category_of
 
@@ -21,9 +21,8 @@ KIND_WORDS = {
 def target_words(name: str) -> str:
     """How a roll's target reads in a sentence: a rack's name, or the account on a Console
     (the journal calls an account-key roll's target `account@<console host>`)."""
-    if is_account_name(name):
-        return f"your Console account ({name.removeprefix(ACCOUNT_PREFIX)})"
-    return name
+    host = account_console_host(name)
+    return name if host is None else f"your Console account ({host})"
 
 
 OUTCOME_WORDS = {

@@ -20,8 +20,8 @@ REASONS_NOTE = "CloudFormation's reasons:"  # the same reasons are listed under 
 def headline(summary: Mapping[str, Any]) -> tuple[str, str]:
     """(sentence, style) saying how the roll ended."""
     what = KIND_WORDS.get(str(summary.get("kind", "")), "key")
-    rack = target_words(str(summary.get("rack", "")))
     name = str(summary.get("rack", ""))
+    rack = target_words(name)
     whose = f"the {what} of {rack}" if is_account_name(name) else f"{rack}'s {what}"
     status = summary.get("final_stack_status") or ""
     at = f" ({status})" if status else ""

@@ -39,6 +39,12 @@ def is_account_name(name: str) -> bool:
     return name.startswith(ACCOUNT_PREFIX)
 
 
+def account_console_host(name: str) -> str | None:
+    """The Console host of an account-key roll's name (`account_name`'s inverse); None for a
+    rack."""
+    return name.removeprefix(ACCOUNT_PREFIX) if is_account_name(name) else None
+
+
 def account_target(
     inventory: Inventory,
     *,
