@@ -29,6 +29,18 @@ async def open_rack(pilot: Any, app: KeyrollApp, name: str) -> RackScreen:
     return top(app, RackScreen)
 
 
+async def until_outcome(pilot: Any, screen: RollScreen, timeout: float = 10.0) -> None:
+    """Wait until the outcome is not just shown but laid out on the screen: `screen_text` reads
+    the compositor's last map, which a class change reaches only at the next refresh (CI once
+    read the screen in between and found no headline)."""
+    await wait_for(
+        pilot,
+        lambda: screen.outcome.has_class("-shown") and screen.outcome.region.height > 0,
+        timeout,
+        "the outcome on screen",
+    )
+
+
 async def test_a_rack_key_roll_from_the_rack_screen_to_its_outcome(make_app: MakeApp) -> None:
     app, opener = make_app()
     async with app.run_test(size=SIZE) as pilot:
@@ -40,7 +52,7 @@ async def test_a_rack_key_roll_from_the_rack_screen_to_its_outcome(make_app: Mak
         await wait_for(pilot, lambda: isinstance(app.screen, RollScreen), what="the roll")
         screen = top(app, RollScreen)
         run = screen.roll_run
-        await wait_for(pilot, lambda: screen.outcome.has_class("-shown"), 20.0, "the outcome")
+        await until_outcome(pilot, screen, 20.0)
         assert run.summary is not None and run.summary.outcome is Outcome.SUCCEEDED
         text = screen_text(app)
         assert "rack API key roll of dev via rack" in text and "SUCCEEDED" in text
@@ -70,7 +82,7 @@ async def test_a_rolled_back_keyroll_shows_the_mismatch_and_t_retries_it(
         await wait_for(pilot, lambda: isinstance(app.screen, RollScreen), what="the roll")
         screen = top(app, RollScreen)
         first = screen.roll_run
-        await wait_for(pilot, lambda: screen.outcome.has_class("-shown"), 30.0, "the outcome")
+        await until_outcome(pilot, screen, 30.0)
         assert first.summary is not None and first.summary.outcome is Outcome.ROLLED_BACK
         text = screen_text(app)
         assert "ROLLED BACK" in text and "SSH key mismatch" in text
@@ -134,7 +146,7 @@ async def test_two_rolls_at_once_each_on_its_own_screen(make_app: MakeApp) -> No
         await wait_for(pilot, lambda: plain(screen.header_bar) != "", what="the header")
         assert screen.roll_run is staging and "via console" in plain(screen.header_bar)
         await wait_for(pilot, lambda: not dev.running and not staging.running, 60.0, "both ends")
-        await wait_for(pilot, lambda: screen.outcome.has_class("-shown"), what="the outcome")
+        await until_outcome(pilot, screen)
         # the screen showed staging's events only, though dev's roll ran beside it
         assert staging.summary is not None and dev.summary is not None
         assert dev.summary.outcome is Outcome.SUCCEEDED
