@@ -33,7 +33,8 @@ from tests.reliability.secrets_support import (
     modes,
     workspace_opener,
 )
-from tests.tui.conftest import dashboard_args, screen_text, until_statuses, wait_for
+from tests.tui.conftest import dashboard_args, until_statuses, wait_for
+from tests.tui.roll_harness import screen_text
 from tui import cli
 from tui.app import KeyrollApp
 from tui.clients.errors import TlsError

@@ -132,18 +132,4 @@ async def settled(pilot: Any, pause: float = 0.2) -> None:
     await wait_for(pilot, measured, what="the tables to measure their rows")
 
 
-def screen_text(app: KeyrollApp) -> str:
-    """Every character on the screen, as plain text (for asserts on what a person sees)."""
-    from io import StringIO
-
-    from rich.console import Console
-
-    width, height = app.size
-    console = Console(file=StringIO(), width=width, height=height, record=True, force_terminal=True)
-    console.print(
-        app.screen._compositor.render_update(full=True, screen_stack=app._background_screens)
-    )
-    return console.export_text()
-
-
 Waiter = Callable[..., Awaitable[None]]

@@ -222,9 +222,19 @@ async def wait_until(
 
 
 def screen_text(app: App[Any]) -> str:
-    """Every character on the screen as a person sees it, as plain text."""
+    """Every character of the screen's next frame, as plain text (for asserts on what a person
+    sees).
+
+    A widget shown, hidden or resized reaches the compositor only when the screen's update timer
+    next lays it out, which a loaded machine can put off past any fixed pause (CI once read a
+    roll's outcome as shown but not yet on screen). A layout still owed is done first, as that
+    timer would do it."""
+    screen = app.screen
+    if screen._layout_required:
+        screen._refresh_layout(scroll=screen._scroll_required)
+        screen._layout_required = screen._scroll_required = False
     width, height = app.size
     console = Console(file=StringIO(), width=width, height=height, record=True)
-    update = app.screen._compositor.render_update(full=True, screen_stack=app._background_screens)
+    update = screen._compositor.render_update(full=True, screen_stack=app._background_screens)
     console.print(update)
     return console.export_text()

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from tests.tui.conftest import SIZE, screen_text, until_statuses, wait_for
+from tests.tui.conftest import SIZE, until_statuses, wait_for
+from tests.tui.roll_harness import screen_text
 from tui.core.rolls.account_key import AccountKeyRoll
 from tui.core.rolls.events import Note, Outcome
 from tui.core.secret import Secret

@@ -13,13 +13,8 @@ from typing import Any
 from textual import events
 from textual.widgets import DataTable
 
-from tests.tui.conftest import (
-    SIZE,
-    dashboard_args,
-    screen_text,
-    until_statuses,
-    wait_for,
-)
+from tests.tui.conftest import SIZE, dashboard_args, until_statuses, wait_for
+from tests.tui.roll_harness import screen_text
 from tui.app import KeyrollApp, rolls_running_text
 from tui.commands.roll_targets import target_for
 from tui.commands.workspace import Workspace, starts_on_sandbox

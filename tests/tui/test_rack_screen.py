@@ -6,7 +6,8 @@ from typing import Any
 
 from textual.widgets import DataTable
 
-from tests.tui.conftest import SIZE, screen_text, until_statuses, wait_for
+from tests.tui.conftest import SIZE, until_statuses, wait_for
+from tests.tui.roll_harness import screen_text
 from tui.core.rolls.events import Outcome
 
 

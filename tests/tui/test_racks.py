@@ -8,7 +8,8 @@ from typing import Any
 from textual import events
 from textual.widgets import DataTable
 
-from tests.tui.conftest import SIZE, screen_text, until_statuses, wait_for
+from tests.tui.conftest import SIZE, until_statuses, wait_for
+from tests.tui.roll_harness import screen_text
 from tui.core.current_rack import current_rack
 
 
