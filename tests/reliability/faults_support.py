@@ -30,6 +30,7 @@ from tui.core.rolls.account_key import AccountKeyRoll
 from tui.core.rolls.base import Roll
 from tui.core.rolls.events import Outcome
 from tui.core.rolls.instance_key import InstanceKeyRoll
+from tui.core.rolls.lost_answer import ROLLBACK_UNSEEN
 from tui.core.rolls.rack_key import RackKeyRoll
 from tui.core.rolls.resume import resume_all
 from tui.core.rolls.summary import RollSummary
@@ -467,15 +468,19 @@ def judge_outcome(
 
 
 def rollback_out_of_sight(plan: Plan, summary: RollSummary) -> bool:
-    """A Console roll without AWS access whose rollback went unseen: keyroll's only window is
-    the Console's status of the rack, sampled between polls (or shut while the Console was
-    down), so `failed` with the re-link advice is all the truth it has."""
-    return (
-        plan.route == "console"
-        and not plan.aws
-        and summary.outcome is Outcome.FAILED
-        and any(ADVISED_RELINK in m for m in summary.messages)
-    )
+    """A rollback keyroll could not see without AWS access, and said so.
+
+    Through the Console, keyroll's only window is the Console's status of the rack, sampled
+    between polls (or shut while the Console was down): `failed` with the re-link advice is all
+    the truth it has. Straight to the rack, when the answer to the update request was lost and
+    the rack rests as before, the update may never have begun or may have rolled back while the
+    rack did not answer: `failed`, saying exactly that.
+    """
+    if plan.aws or summary.outcome is not Outcome.FAILED:
+        return False
+    if plan.route == "console":
+        return any(ADVISED_RELINK in m for m in summary.messages)
+    return plan.route == "rack" and any(ROLLBACK_UNSEEN in m for m in summary.messages)
 
 
 def run_lanes(

@@ -34,9 +34,9 @@ def test_rolls_under_faults_lose_no_key_and_tell_the_truth() -> None:
     outcomes = ", ".join(f"{kind} {n}" for kind, n in sorted(tally.outcomes.items()))
     record_figure(
         f"faults (seed {SEED}): {tally.runs} in-process runs; faults injected: {faults}; "
-        f"outcomes: {outcomes}; left open then resumed: {tally.left_open}; Console rolls "
-        f"without AWS whose rollback went unseen (failed, re-link advised and done): "
-        f"{tally.unseen_rollbacks}; "
+        f"outcomes: {outcomes}; left open then resumed: {tally.left_open}; rolls without "
+        f"AWS that could not see whether a rollback happened and said so (failed; through the "
+        f"Console, re-link advised and done): {tally.unseen_rollbacks}; "
         f"keys lost: {len(tally.lost)}; outcomes mismatched: {len(tally.mismatched)}"
     )
     assert tally.runs == LANES * RUNS_PER_LANE

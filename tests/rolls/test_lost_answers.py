@@ -13,6 +13,7 @@ from tui.commands.roll_targets import journal_for, target_for
 from tui.commands.workspace import Workspace
 from tui.core.rolls.events import Outcome, Phase, PhaseChanged, RollEvent
 from tui.core.rolls.instance_key import InstanceKeyRoll
+from tui.core.rolls.lost_answer import ROLLBACK_UNSEEN
 from tui.core.rolls.rack_key import RackKeyRoll
 from tui.core.rolls.resume import resume_all
 from tui.core.rolls.target import RollOptions
@@ -110,3 +111,61 @@ def test_an_update_over_before_the_rack_answered_again_keeps_the_new_key(
         with ws.sandbox.world.locked():
             assert new is not None and ws.sandbox.world.rack("dev").accepts(new.reveal())
         assert ws.keystore.pending(host) is None
+
+
+def test_an_update_that_rolled_back_unseen_is_told_as_a_rollback_with_aws(
+    aws_env: Path, tmp_path: Path
+) -> None:
+    """The rack took the update, which rolled back while it did not answer: it rests with the
+    old key as if nothing happened. CloudFormation's events since the baseline say otherwise,
+    and the roll must say what the stack did (the fault suite caught it saying "refused")."""
+    with sandbox_workspace(tmp_path / "w", scenario="flaky", speed=100.0, aws=True) as ws:
+        ws.sandbox.flaky.share = 0.0  # type: ignore[union-attr]
+        ws.sandbox.world.fail_next_update()
+        host = ws.sandbox.rack_host("dev")
+        old = ws.keystore.current(host)
+        emit = lose_answers_from_the_request(ws, 1.5)  # the update and its rollback: ~0.6 s
+        summary = RackKeyRoll(target(ws, "dev"), "rack", options=FAST, emit=emit).run()  # type: ignore[arg-type]
+        assert summary.outcome is Outcome.ROLLED_BACK, summary.messages
+        assert summary.final_stack_status == "UPDATE_ROLLBACK_COMPLETE"
+        assert not any("refused the update" in m for m in summary.messages)
+        assert ws.keystore.current(host) == old and ws.keystore.pending(host) is None
+        with ws.sandbox.world.locked():
+            assert old is not None and ws.sandbox.world.rack("dev").accepts(old.reveal())
+
+
+def test_without_aws_an_update_that_rolled_back_unseen_says_it_cannot_tell(
+    aws_env: Path, tmp_path: Path
+) -> None:
+    """Without AWS nothing can tell "never began" from "rolled back while silent": the roll
+    fails saying both are possible, never that the rack refused it."""
+    with sandbox_workspace(tmp_path / "w", scenario="flaky", speed=100.0) as ws:
+        ws.sandbox.flaky.share = 0.0  # type: ignore[union-attr]
+        ws.sandbox.world.fail_next_update()
+        host = ws.sandbox.rack_host("dev")
+        old = ws.keystore.current(host)
+        emit = lose_answers_from_the_request(ws, 1.5)
+        summary = RackKeyRoll(target(ws, "dev"), "rack", options=FAST, emit=emit).run()  # type: ignore[arg-type]
+        assert summary.outcome is Outcome.FAILED, summary.messages
+        assert any(ROLLBACK_UNSEEN in m for m in summary.messages), summary.messages
+        assert not any("refused the update" in m for m in summary.messages)
+        assert ws.keystore.current(host) == old and ws.keystore.pending(host) is None
+        with ws.sandbox.world.locked():
+            assert ws.sandbox.world.rack("dev").stack.status == "UPDATE_ROLLBACK_COMPLETE"
+
+
+def test_an_instance_keyroll_that_rolled_back_unseen_is_told_as_a_rollback_with_aws(
+    aws_env: Path, tmp_path: Path
+) -> None:
+    with sandbox_workspace(tmp_path / "w", scenario="flaky", speed=100.0, aws=True) as ws:
+        ws.sandbox.flaky.share = 0.0  # type: ignore[union-attr]
+        ws.sandbox.world.fail_next_update()
+        with ws.sandbox.world.locked():
+            before = ws.sandbox.world.rack("dev").stack.parameters["Key"]
+        emit = lose_answers_from_the_request(ws, 3.0)
+        roll = InstanceKeyRoll(target(ws, "dev"), "rack", options=FAST, emit=emit, force=True)  # type: ignore[arg-type]
+        summary = roll.run()
+        assert summary.outcome is Outcome.ROLLED_BACK, summary.messages
+        assert not any("refused the keyroll" in m for m in summary.messages)
+        with ws.sandbox.world.locked():
+            assert ws.sandbox.world.rack("dev").stack.parameters["Key"] == before

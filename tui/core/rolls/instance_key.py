@@ -22,9 +22,9 @@ from typing import Any
 
 from tui.clients.aws_errors import AwsError
 from tui.clients.aws_session import AwsTarget
-from tui.clients.errors import ClientError, ServerError, TimeoutError_, UnreachableError
+from tui.clients.errors import ClientError
 from tui.clients.key_pairs import create_key_pair
-from tui.clients.rack import PASSING_STATUSES, RackClient
+from tui.clients.rack import RackClient
 from tui.clients.rack_instances import rack_instances
 from tui.clients.stack_events import StackEvent
 from tui.clients.stack_status import describe_stack
@@ -37,7 +37,8 @@ from tui.core.rolls.base import Confirm, LeftOpen, Roll, RollFailed
 from tui.core.rolls.events import Outcome, Phase, PhaseChanged
 from tui.core.rolls.fleet_watch import FleetWatch
 from tui.core.rolls.instance_progress import InstanceTracker
-from tui.core.rolls.watch import MODE_CLOUDFORMATION, MOVING_RACK_STATUSES, UpdateWatch
+from tui.core.rolls.lost_answer import ROLLBACK_UNSEEN, Began, began_anyway
+from tui.core.rolls.watch import MODE_CLOUDFORMATION, UpdateWatch
 
 ROUTES = ("rack", "cloudformation")
 KEY = "Key"
@@ -154,18 +155,22 @@ class InstanceKeyRoll(Roll):
         try:
             client.instance_keyroll()
         except ClientError as error:
-            started = self._started_anyway(client, error)
-            if started is None:
+            began = began_anyway(
+                client,
+                error,
+                watch,
+                lambda system: system.key_name != self.old_key_name,
+                within_s=self.options.verify_s,
+                poll_s=self.options.poll_s,
+                cancel=self.cancel,
+            )
+            if began is Began.SILENT:
                 raise LeftOpen(
                     f"The rack's answer to the keyroll was lost and {self.target.name} has not "
                     "answered since: run `keyroll resume` to finish the roll."
                 ) from None
-            if not started:
-                raise RollFailed(
-                    f"The rack refused the keyroll ({error}); it may already have saved a new "
-                    f"SSH key, so check `convox instances ssh` and roll again once "
-                    f"{self.target.name} is stable."
-                ) from None
+            if began is not Began.YES:
+                raise RollFailed(_not_begun(self.target.name, error, began)) from None
             self.note("The rack's answer to the keyroll was lost, but the update is under way.")
         watch.update_started = True
         self._learn_new_key_name(client)
@@ -188,26 +193,6 @@ class InstanceKeyRoll(Roll):
             ) from None
         watch.update_started = True
         return self._watch_to_end(watch, client)
-
-    def _started_anyway(self, client: RackClient, error: ClientError) -> bool | None:
-        """After a lost answer (timeout, 502, reset), did the rack start the keyroll anyway?
-
-        The POST is never sent twice (a second one would make another key pair). The stack
-        moving or `Key` changed says it did; None when the rack stays silent for `verify_s`.
-        """
-        if isinstance(error, ServerError) and error.status not in PASSING_STATUSES:
-            return False
-        if not isinstance(error, ServerError | TimeoutError_ | UnreachableError):
-            return False
-        deadline = time.monotonic() + self.options.verify_s
-        while True:
-            try:
-                system = client.system(retries=0)
-            except ClientError:
-                if time.monotonic() >= deadline or self.cancel.wait(self.options.poll_s):
-                    return None
-                continue
-            return system.status in MOVING_RACK_STATUSES or system.key_name != self.old_key_name
 
     # pre-flight ----------------------------------------------------------------------------
 
@@ -498,3 +483,17 @@ def _int(value: str | None, default: int) -> int:
         return max(1, int(value or default))
     except ValueError:
         return default
+
+
+def _not_begun(rack: str, error: ClientError, began: Began) -> str:
+    """Why an instance keyroll did not begin, or why keyroll cannot tell that it did."""
+    if began is Began.UNSEEN:
+        return (
+            f"The rack's answer to the keyroll was lost ({error}) and {rack} rests with its old "
+            f"key pair: either it never began or {ROLLBACK_UNSEEN}. Check `convox instances ssh`, "
+            "then roll again."
+        )
+    return (
+        f"The rack refused the keyroll ({error}); it may already have saved a new SSH key, so "
+        f"check `convox instances ssh` and roll again once {rack} is stable."
+    )

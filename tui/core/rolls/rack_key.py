@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import time
 from typing import Any
 
 from tui.clients.aws_errors import AwsError
 from tui.clients.console import ConsoleClient
 from tui.clients.console_actions import relink_rack, roll_rack_key
-from tui.clients.errors import ClientError, ServerError, TimeoutError_, UnreachableError
-from tui.clients.rack import PASSING_STATUSES, RackClient
+from tui.clients.errors import ClientError
+from tui.clients.rack import RackClient
 from tui.clients.stack_status import describe_stack
 from tui.clients.stack_update import update_parameters
 from tui.core.convox_cli import update_auth_everywhere
@@ -25,7 +24,8 @@ from tui.core.rolls.key_checks import (
     accepts,
     wait_until_accepted,
 )
-from tui.core.rolls.watch import MOVING_RACK_STATUSES, UpdateWatch
+from tui.core.rolls.lost_answer import ROLLBACK_UNSEEN, Began, began_anyway
+from tui.core.rolls.watch import UpdateWatch
 from tui.core.secret import Secret
 
 ROUTES = ("console", "rack", "cloudformation")
@@ -101,19 +101,25 @@ class RackKeyRoll(Roll):
         try:
             client.update_parameters({PASSWORD: new})
         except ClientError as error:
-            started = self._started_anyway(client, error, new, old)
-            if started is None:
+            client.set_keys([new, old])
+            began = began_anyway(
+                client,
+                error,
+                watch,
+                lambda _system: client.answered_key == new,
+                within_s=self.options.verify_s,
+                poll_s=self.options.poll_s,
+                cancel=self.cancel,
+            )
+            if began is Began.SILENT:
                 raise LeftOpen(
                     f"The rack's answer to the update was lost and {target.name} has not "
                     "answered since; keyroll keeps both keys (the new one pending): run "
                     "`keyroll resume` to finish the roll."
                 ) from None
-            if not started:
+            if began is not Began.YES:
                 target.keystore.retire_pending(host, new)
-                raise RollFailed(
-                    f"The rack refused the update ({error}); nothing changed and the old key "
-                    "stays current."
-                ) from None
+                raise RollFailed(_not_begun(target.name, error, began)) from None
             self.note("The rack's answer to the update was lost, but the update is under way.")
         watch.update_started = True
         client.set_keys([new, old] if self.options.dual_key else [new])
@@ -304,30 +310,6 @@ class RackKeyRoll(Roll):
     def emit_warning(self, text: str) -> None:
         self.note(text, "warning")
 
-    def _started_anyway(
-        self, client: RackClient, error: ClientError, new: Secret, old: Secret
-    ) -> bool | None:
-        """After a lost answer (timeout, 502...), did the rack start the update all the same?
-
-        None when the rack does not answer for `verify_s`. The write is never sent twice: a
-        second PUT would only meet "is in UPDATE_IN_PROGRESS state" or, worse, start a
-        second update. A resting rack that takes the new key already finished the update.
-        """
-        if isinstance(error, ServerError) and error.status not in PASSING_STATUSES:
-            return False
-        if not isinstance(error, ServerError | TimeoutError_ | UnreachableError):
-            return False
-        client.set_keys([new, old])
-        deadline = time.monotonic() + self.options.verify_s
-        while True:
-            try:
-                status = client.system(retries=0).status
-            except ClientError:
-                if time.monotonic() >= deadline or self.cancel.wait(self.options.poll_s):
-                    return None
-                continue
-            return status in MOVING_RACK_STATUSES or client.answered_key == new
-
     def _refuse_if_pending(self, host: str) -> None:
         if self.target.keystore.pending(host) is not None:
             raise RefusedError(
@@ -414,3 +396,14 @@ class RackKeyRoll(Roll):
             self.note(f"Updated the Convox CLI's key for {host} in {len(written)} auth file(s).")
         for problem in problems:
             self.emit_warning(f"The Convox CLI's auth file was left alone: {problem}")
+
+
+def _not_begun(rack: str, error: ClientError, began: Began) -> str:
+    """Why a rack-key update did not begin, or why keyroll cannot tell that it did."""
+    if began is Began.UNSEEN:
+        return (
+            f"The rack's answer to the update was lost ({error}) and {rack} rests with the old "
+            f"key: either it never took the update or {ROLLBACK_UNSEEN}. The old key stays "
+            "current; start a new roll."
+        )
+    return f"The rack refused the update ({error}); nothing changed and the old key stays current."

@@ -87,6 +87,7 @@ class UpdateWatch:
         # ended (a fast one, or one that ran while the rack did not answer), not "not begun".
         self.update_started = False
         self.tail: StackEventTail | None = None
+        self._held: list[StackEvent] = []  # read by `began()`, reported by `run()`
         self._last_status = ""
         self._rng = random.Random()
         self._started = time.monotonic()
@@ -127,6 +128,22 @@ class UpdateWatch:
         describe_stack(self.aws, self.stack, backoff)  # fails fast without access
         self.tail = StackEventTail(self.aws, self.stack, backoff=backoff)
         self.tail.poll()
+
+    def began(self) -> bool | None:
+        """Has the stack begun an update since the baseline? None when only CloudFormation
+        could tell and it does not answer (or this watch has no AWS access).
+
+        For a request whose answer was lost: a rack that rests with its old settings may never
+        have taken the update, or may have run it and rolled back while it did not answer. The
+        events read here are held, and `run()` reports them first.
+        """
+        if self.mode != MODE_CLOUDFORMATION or self.tail is None:
+            return None
+        try:
+            self._held += self.tail.poll()
+        except (AwsError, CancelledError):
+            return None
+        return any(e.is_stack_itself and e.status == "UPDATE_IN_PROGRESS" for e in self._held)
 
     def _throttled(self, notice: ThrottleNotice) -> None:
         self.emit(BackoffNotice(notice.delay, f"AWS {notice.code or 'throttled'} {notice.action}"))
@@ -171,7 +188,7 @@ class UpdateWatch:
                 self._wait()
             began = time.monotonic()
             try:
-                fresh = self.tail.poll()
+                fresh, self._held = self._held + self.tail.poll(), []
                 errors = 0
             except CancelledError:
                 self._wait()
