@@ -326,11 +326,22 @@ class KeyrollApp(App[int]):
         self._tell_screens("statuses_changed", message.statuses)
 
     def _tell_screens(self, method: str, *args: Any) -> None:
-        """Call `method` on every screen of the stack that has it (racks, rack, account)."""
+        """Call `method` on every screen of the stack that has it (racks, rack, account).
+
+        A screen still composing gets the call once it has mounted (its widgets are not there
+        yet); once the app shuts down no screen does: their widgets are being taken apart while
+        a poller's last message may still arrive.
+        """
+        if not self.is_running:
+            return
         for screen in self.screen_stack:
             handler = getattr(screen, method, None)
-            if callable(handler):
+            if not callable(handler):
+                continue
+            if screen.is_mounted:
                 handler(*args)
+            else:
+                screen.call_later(handler, *args)
 
     # rolls ----------------------------------------------------------------------------------
 
@@ -441,6 +452,8 @@ class KeyrollApp(App[int]):
     def _forward(self, message: RollUpdated | RollEnded) -> None:
         """Hand a roll message to the screen in view (under any dialog), not back to the app."""
         message.stop()  # handled by that screen only: it must not bubble back here
+        if not self.is_running:
+            return
         for screen in reversed(self.screen_stack):
             if not isinstance(screen, ModalScreen):
                 screen.post_message(message)

@@ -7,6 +7,7 @@ import sys
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -15,7 +16,7 @@ from textual.widgets import DataTable
 
 from tests.tui.conftest import SIZE, dashboard_args, until_statuses, wait_for
 from tests.tui.roll_harness import screen_text
-from tui.app import KeyrollApp, rolls_running_text
+from tui.app import InventoryReloaded, KeyrollApp, StatusesFetched, rolls_running_text
 from tui.commands.roll_targets import target_for
 from tui.commands.workspace import Workspace, starts_on_sandbox
 from tui.core.errors import BadInputError
@@ -24,6 +25,7 @@ from tui.core.rolls.events import Outcome
 from tui.core.rolls.rack_key import RackKeyRoll
 from tui.core.rolls.target import RollOptions
 from tui.core.status_schedule import StatusSchedule
+from tui.screens.racks import RacksScreen
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -283,3 +285,38 @@ async def test_keys_typed_after_q_are_dropped_while_keyroll_closes(make_app: Any
     assert app.return_code == 0
     assert app._exception is None
     assert not any(type(s).__name__ == "RackKeyRollDialog" for s in app.screen_stack)
+
+
+async def test_a_status_poll_reaching_a_screen_still_composing_waits_for_it(
+    make_app: Any,
+) -> None:
+    """A poll or the opened workspace landing between the racks screen's push and its mount (a
+    loaded machine at start) queried widgets that were not there yet: NoMatches, the app down.
+    The screen now gets the call once it has mounted."""
+    app, _ = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await until_statuses(pilot, app)
+        polled = {"dev": replace(app.statuses["dev"], status="updating")}
+        screen = RacksScreen()
+        app.push_screen(screen)
+        assert not screen.is_mounted
+        app.on_statuses_fetched(StatusesFetched(polled))  # what the poller's message does
+        app.on_inventory_reloaded(InventoryReloaded(app.inventory, app.last_rolls))
+        await wait_for(pilot, lambda: screen.is_mounted, what="the new racks screen")
+        await wait_for(pilot, lambda: "updating" in screen_text(app), what="the polled status")
+    assert app._exception is None
+
+
+async def test_a_status_poll_arriving_during_shutdown_reaches_no_screen(make_app: Any) -> None:
+    """The poller's last message can arrive while the app takes its screens apart."""
+    app, _ = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await until_statuses(pilot, app)
+        racks = app.screen
+        polled = {"dev": replace(app.statuses["dev"], status="updating")}
+        app._running = False  # where App._shutdown begins, before it prunes the screens
+        racks.query_one("#racks").remove()
+        app.on_statuses_fetched(StatusesFetched(polled))
+        app.on_inventory_reloaded(InventoryReloaded(app.inventory, app.last_rolls))
+        app._running = True
+    assert app._exception is None
