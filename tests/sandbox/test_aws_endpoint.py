@@ -320,12 +320,18 @@ def test_throttle_scenario_refuses_a_seeded_share_of_cloudformation_calls(
     env = make_aws(scenario="throttle")
     cfn, ec2 = client(env, "cloudformation"), client(env, "ec2")
     refusals = []
+    pattern = ""
     for _ in range(60):
         try:
             cfn.describe_stacks(StackName=STACK)
+            pattern += "."
         except ClientError as error:
             refusals.append(error.response)
+            pattern += "T"
     assert 10 <= len(refusals) <= 30  # about one in three
+    # never more refusals in a row than keyroll's one-shot calls retry, and never a calm
+    # stretch a roll's watch could pass through without meeting one
+    assert "TTT" not in pattern and "...." not in pattern, pattern
     first = refusals[0]
     assert first["ResponseMetadata"]["HTTPStatusCode"] == 400
     assert first["Error"] == {"Type": "Sender", "Code": "Throttling", "Message": "Rate exceeded"}

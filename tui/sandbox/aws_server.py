@@ -36,7 +36,12 @@ from tui.sandbox.aws_query import (
     parse_parameters,
     read_form,
 )
-from tui.sandbox.aws_throttle import THROTTLE_CODE, THROTTLE_MESSAGE, ThrottleGate
+from tui.sandbox.aws_throttle import (
+    DEFAULT_MAX_CALM,
+    THROTTLE_CODE,
+    THROTTLE_MESSAGE,
+    ThrottleGate,
+)
 from tui.sandbox.aws_xml import error_xml, result_xml, service_namespace
 from tui.sandbox.cloud_api import CloudApi
 from tui.sandbox.cloud_errors import CloudApiError
@@ -90,10 +95,10 @@ class AwsEndpoint:
     """CloudFormation, EC2 and Auto Scaling for one `World`, served on 127.0.0.1.
 
     `scenario` defaults to the world's; under `throttle`, a seeded share of CloudFormation
-    calls answer 400 `Throttling`. `requests` counts every authenticated request by action
-    (throttled ones too); `throttled` counts the refusals. Use as a context manager, or
-    `start()` and `stop()`. `secret_access_key` is a `Secret`: reveal it only into a
-    credentials file or `info()`.
+    calls answer 400 `Throttling` (never more than 3 calls in a row pass). `requests` counts
+    every authenticated request by action (throttled ones too); `throttled` counts the
+    refusals. Use as a context manager, or `start()` and `stop()`. `secret_access_key` is a
+    `Secret`: reveal it only into a credentials file or `info()`.
     """
 
     def __init__(
@@ -115,7 +120,7 @@ class AwsEndpoint:
         self.throttle: ThrottleGate | None = None
         if self.scenario == "throttle":
             self.throttle = (
-                ThrottleGate(gate_seed)
+                ThrottleGate(gate_seed, max_calm=DEFAULT_MAX_CALM)
                 if throttle_share is None
                 else ThrottleGate(gate_seed, share=throttle_share)
             )
