@@ -4,6 +4,7 @@ pinned one (its path or its PEM text) is accepted."""
 
 from __future__ import annotations
 
+import ssl
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -11,6 +12,7 @@ import pytest
 
 from tui.clients import errors
 from tui.clients.console import ConsoleClient
+from tui.clients.http import make_verify
 from tui.clients.rack import RackClient
 from tui.core.secret import Secret
 from tui.sandbox.certificate import make_certificate
@@ -89,3 +91,11 @@ def test_a_pin_that_cannot_be_read_is_one_sentence_without_the_pem(tmp_path: Pat
         RackClient("https://127.0.0.1:9", [], verify=broken)
     assert str(caught.value).startswith("The pinned PEM text cannot be read")
     assert "not-a-certificate" not in str(caught.value)
+
+
+def test_the_public_ca_check_is_built_once_and_shared() -> None:
+    """Loading the CA bundle costs ~50 ms: a status poll of many Console racks must not pay it
+    per client."""
+    first, again = make_verify(True), make_verify(True)
+    assert isinstance(first, ssl.SSLContext) and first is again
+    assert first.verify_mode == ssl.CERT_REQUIRED and first.check_hostname

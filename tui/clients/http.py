@@ -6,6 +6,7 @@ by the Console (`Rack: org/name` header) runs exactly the code a direct rack cal
 
 from __future__ import annotations
 
+import functools
 import ipaddress
 import json
 import os
@@ -37,6 +38,8 @@ def make_verify(verify: bool | str) -> bool | ssl.SSLContext:
     A string is a PEM certificate, its path or its text (`tui/core/tls.py` decides which a
     host gets): it becomes the only trust anchor, so any other certificate is refused.
     """
+    if verify is True:
+        return _public_ca_context()
     if not isinstance(verify, str):
         return verify
     is_text = verify.lstrip().startswith(PEM_BEGIN)
@@ -54,6 +57,12 @@ def make_verify(verify: bool | str) -> bool | ssl.SSLContext:
     # The pin is the identity: a rack's self-signed certificate does not name its ELB host.
     context.check_hostname = False
     return context
+
+
+@functools.cache
+def _public_ca_context() -> ssl.SSLContext:
+    """The public CAs (httpx's choice: certifi, or SSL_CERT_FILE), loaded once and shared."""
+    return httpx.create_ssl_context()
 
 
 @dataclass
