@@ -311,11 +311,7 @@ class KeyrollApp(App[int]):
             due = self.schedule.due(names, time.monotonic())
             if due:
                 racks = [r for r in inventory.racks if r.name in due]
-                statuses = fetch_statuses(
-                    _with_fresh_keys(inventory, workspace),
-                    racks,
-                    verify=workspace.settings.verify_tls,
-                )
+                statuses = fetch_statuses(_with_fresh_keys(inventory, workspace), racks)
                 self.schedule.polled(due, active, time.monotonic())
                 self.post_message(StatusesFetched(statuses))
             wait = self.schedule.wait_s(names, time.monotonic(), cap=POLL_TICK_S)

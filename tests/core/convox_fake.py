@@ -72,6 +72,7 @@ class ConvoxFake:
     console_host: str
     rack_host: str
     closed_host: str
+    certificate: str  # the self-signed PEM both servers present, for `verify_tls` to pin
 
 
 def closed_port() -> int:
@@ -90,7 +91,10 @@ def convox_fake(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ConvoxFake
     rack.start()
     try:
         yield ConvoxFake(
-            f"127.0.0.1:{console.port}", f"127.0.0.1:{rack.port}", f"127.0.0.1:{closed_port()}"
+            f"127.0.0.1:{console.port}",
+            f"127.0.0.1:{rack.port}",
+            f"127.0.0.1:{closed_port()}",
+            cert.cert_pem.decode(),
         )
     finally:
         console.stop()

@@ -23,7 +23,11 @@ __all__ = ["convox_fake"]
 def world(tmp_path: Path, fake: ConvoxFake) -> tuple[Settings, Keystore, CliConfig]:
     """keyroll settings naming three racks, a CLI dir naming two, and a keystore with one key."""
     settings = Settings(
-        console=ConsoleSettings(host=fake.console_host, url=f"https://{fake.console_host}"),
+        console=ConsoleSettings(
+            host=fake.console_host,
+            url=f"https://{fake.console_host}",
+            verify_tls=fake.certificate,
+        ),
         racks=(
             RackSettings(name="production", console="acme", production=True),
             RackSettings(name="dev", host=fake.rack_host, read_only=True),

@@ -68,7 +68,7 @@ def test_missing_file_gives_defaults(tmp_path: Path) -> None:
         30.0,
         1.0,
     )
-    assert settings.verify_tls is False
+    assert settings.verify_tls is None  # unset: tui/core/tls.py decides per host
     assert settings.console.base_url == "https://console.convox.com"
 
 

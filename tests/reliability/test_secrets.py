@@ -322,8 +322,9 @@ def test_a_pinned_client_refuses_another_certificate(served: Sandbox, tmp_path: 
         with pytest.raises(TlsError) as caught:
             wrong.system(retries=0)
     message = str(caught.value)
-    assert message.startswith(f"The TLS handshake with {served.rack_host('dev')} failed")
-    assert "certificate verify failed" in message and message.endswith(".")
+    host = served.rack_host("dev")
+    assert message.startswith(f"The certificate of the rack at {host} is not the one pinned")
+    assert "self-signed certificate" in message and message.endswith(".")
     assert key.reveal() not in message
     with pytest.raises(TlsError, match="cannot be read"):
         RackClient(url, [key], verify=str(tmp_path / "missing.pem"))
@@ -359,24 +360,29 @@ def test_verify_tls_pins_a_certificate_end_to_end(
     }
     dev_key = served.world.rack("dev").api_keys[0]
 
-    # pinned to another certificate: every rack refused, the roll stops before any change
-    save_settings(replace(load_settings(config), verify_tls=str(other.cert_path)), config)
+    def pin_dev(pem: Path) -> None:  # the rack's own entry: it overrides the top-level value
+        settings = load_settings(config)
+        racks = tuple(
+            replace(r, verify_tls=str(pem)) if r.name == "dev" else r for r in settings.racks
+        )
+        save_settings(replace(settings, racks=racks), config)
+
+    # pinned to another certificate: the rack is refused, the roll stops before any change
+    pin_dev(other.cert_path)
     listed = _keyroll(env, "racks", "--json")
     assert listed.returncode == 0, listed.stderr
     statuses = {r["name"]: r for r in json.loads(listed.stdout)["racks"]}
     assert statuses["dev"]["status"] == "unknown"
-    assert "TLS handshake" in statuses["dev"]["error"]
+    assert "is not the one pinned" in statuses["dev"]["error"]
     rolled = _keyroll(env, "roll", "rack-key", "dev", "--via", "rack", "--wait", "--json")
     assert rolled.returncode != 0 and "Traceback" not in rolled.stderr
-    assert "TLS handshake" in rolled.stdout + rolled.stderr
+    assert "is not the one pinned" in rolled.stdout + rolled.stderr
     assert served.world.rack("dev").api_keys == [dev_key]  # the rack was never asked
 
     # pinned to the rack's own certificate: the same commands work
     text = config.read_text()
     assert tomli_w.dumps({"verify_tls": str(other.cert_path)}).strip() in text
-    save_settings(
-        replace(load_settings(config), verify_tls=str(served.certificate.cert_path)), config
-    )
+    pin_dev(served.certificate.cert_path)
     listed = _keyroll(env, "racks", "--json")
     statuses = {r["name"]: r for r in json.loads(listed.stdout)["racks"]}
     assert statuses["dev"]["status"] == "running", statuses["dev"]

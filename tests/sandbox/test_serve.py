@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import signal
+import ssl
 import subprocess
 import sys
 from pathlib import Path
@@ -28,7 +29,7 @@ def test_serve_prints_json_and_stops_on_sigint() -> None:
         assert (info["scenario"], info["speed"]) == ("slow", 50.0)
         assert set(info["aws"]) == {"endpoint_url", "region", "access_key_id", "secret_access_key"}
         assert info["aws"]["endpoint_url"].startswith("http://127.0.0.1:")
-        assert set(info["console"]) == {"url", "host", "account", "api_key"}
+        assert set(info["console"]) == {"url", "host", "account", "api_key", "certificate"}
         names = [(r["name"], r["organization"], r["via_console"]) for r in info["racks"]]
         assert names == [
             ("acme/production", "acme", True),
@@ -36,7 +37,9 @@ def test_serve_prints_json_and_stops_on_sigint() -> None:
             ("dev", "", False),
         ]
         console = info["console"]
-        with httpx.Client(verify=False) as client:
+        pinned = ssl.create_default_context(cadata=console["certificate"])  # printed to pin
+        assert {r["certificate"] for r in info["racks"]} == {console["certificate"]}
+        with httpx.Client(verify=pinned) as client:
             reply = client.get(f"{console['url']}/auth", auth=("convox", console["api_key"]))
             assert reply.json() == {"id": "ops@acme.test"}
             dev = info["racks"][2]

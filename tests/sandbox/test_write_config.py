@@ -16,6 +16,7 @@ from tui.core.convox_cli import CliConfig, resolve
 from tui.core.keystore import Keystore
 from tui.core.secret import Secret
 from tui.core.settings import load_settings
+from tui.core.tls import ROLE_CONSOLE, ROLE_RACK, verify_for
 from tui.sandbox.write_config import write_config
 
 __all__ = ["convox_fake"]
@@ -31,6 +32,7 @@ def sandbox_info(fake: ConvoxFake, aws: bool = True) -> dict[str, Any]:
             "host": fake.console_host,
             "account": "ops@example.com",
             "api_key": ACCOUNT_KEY,
+            "certificate": fake.certificate,
         },
         "racks": [
             {
@@ -41,6 +43,7 @@ def sandbox_info(fake: ConvoxFake, aws: bool = True) -> dict[str, Any]:
                 "host": fake.console_host,
                 "api_key": "ProductionKey0123456789",
                 "via_console": True,
+                "certificate": fake.certificate,
             },
             {
                 "name": "acme/staging",
@@ -50,6 +53,7 @@ def sandbox_info(fake: ConvoxFake, aws: bool = True) -> dict[str, Any]:
                 "host": fake.console_host,
                 "api_key": "StagingKey0123456789",
                 "via_console": True,
+                "certificate": fake.certificate,
             },
             {
                 "name": "dev",
@@ -59,6 +63,7 @@ def sandbox_info(fake: ConvoxFake, aws: bool = True) -> dict[str, Any]:
                 "host": fake.rack_host,
                 "api_key": DEV_KEY,
                 "via_console": False,
+                "certificate": fake.certificate,
             },
         ],
         "scenario": "ok",
@@ -117,6 +122,42 @@ def test_keyroll_home_and_cli_dir(tmp_path: Path, convox_fake: ConvoxFake) -> No
         assert stat.S_IMODE(path.stat().st_mode) == 0o600
     assert json.loads((cli_dir / "auth").read_text())  # plain JSON the CLI can read
     assert stat.S_IMODE(cli_dir.stat().st_mode) == 0o700
+
+
+def test_each_server_is_pinned_to_its_own_certificate(
+    tmp_path: Path, convox_fake: ConvoxFake
+) -> None:
+    home, _ = write_config(sandbox_info(convox_fake), tmp_path)
+    settings = load_settings(home / "config" / "config.toml")
+    pins = {
+        "console": settings.console.verify_tls,
+        **{rack.full_name: rack.verify_tls for rack in settings.racks},
+    }
+    files = {
+        "console": "console.pem",
+        "acme/production": "acme-production.pem",
+        "acme/staging": "acme-staging.pem",
+        "dev": "dev.pem",
+    }
+    assert pins == {name: str(home / "certificates" / file) for name, file in files.items()}
+    for file in files.values():
+        pem = home / "certificates" / file
+        assert pem.read_text() == convox_fake.certificate
+        assert stat.S_IMODE(pem.stat().st_mode) == 0o600
+    assert settings.verify_tls is None  # the top-level value stays the user's
+    assert verify_for(settings, convox_fake.console_host, ROLE_CONSOLE) == pins["console"]
+    assert verify_for(settings, convox_fake.rack_host, ROLE_RACK) == pins["dev"]
+
+
+def test_without_a_certificate_nothing_is_pinned(tmp_path: Path, convox_fake: ConvoxFake) -> None:
+    info = sandbox_info(convox_fake)
+    for server in (info["console"], *info["racks"]):
+        del server["certificate"]
+    home, _ = write_config(info, tmp_path)
+    settings = load_settings(home / "config" / "config.toml")
+    assert settings.console.verify_tls is None
+    assert {rack.verify_tls for rack in settings.racks} == {None}
+    assert not (home / "certificates").exists()
 
 
 def test_without_aws_there_is_no_credentials_file(tmp_path: Path, convox_fake: ConvoxFake) -> None:

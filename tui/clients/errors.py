@@ -47,7 +47,7 @@ class UnreachableError(ClientError):
 
 
 class TlsError(ClientError):
-    """The TLS handshake failed, or the certificate is not the pinned one."""
+    """The TLS handshake failed: the certificate does not verify, or is not the pinned one."""
 
 
 class BadHostError(BadInputError, ClientError):

@@ -6,6 +6,7 @@ by the Console (`Rack: org/name` header) runs exactly the code a direct rack cal
 
 from __future__ import annotations
 
+import functools
 import ipaddress
 import json
 import os
@@ -19,6 +20,7 @@ import httpx
 
 from tui import __version__
 from tui.clients import errors
+from tui.core.errors import shown
 from tui.core.models import MalformedReplyError
 from tui.core.secret import MASK, Secret
 
@@ -26,24 +28,41 @@ USER = "convox"
 DEFAULT_TIMEOUT = 10.0
 MAX_ERROR_TEXT = 200
 MAX_HOST_SHOWN = 80
+PEM_BEGIN = "-----BEGIN"
 _LABEL_CHARS = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_")
 
 
 def make_verify(verify: bool | str) -> bool | ssl.SSLContext:
-    """TLS verification as the Convox CLI does it (off), or on, or pinned to one certificate.
+    """No check (as the Convox CLI), the public CAs, or one pinned certificate.
 
-    A string is the path of a PEM certificate: it becomes the only trust anchor, so any
-    other certificate is refused.
+    A string is a PEM certificate, its path or its text (`tui/core/tls.py` decides which a
+    host gets): it becomes the only trust anchor, so any other certificate is refused.
     """
-    if isinstance(verify, str):
-        try:
-            return ssl.create_default_context(cafile=os.path.expanduser(verify))
-        except (OSError, ssl.SSLError) as error:
-            raise errors.TlsError(
-                f"The pinned certificate {verify} cannot be read ({error.__class__.__name__}); "
-                "check the path in keyroll's settings."
-            ) from None
-    return verify
+    if verify is True:
+        return _public_ca_context()
+    if not isinstance(verify, str):
+        return verify
+    is_text = verify.lstrip().startswith(PEM_BEGIN)
+    try:
+        if is_text:
+            context = ssl.create_default_context(cadata=verify)
+        else:
+            context = ssl.create_default_context(cafile=os.path.expanduser(verify))
+    except (OSError, ssl.SSLError, ValueError) as error:
+        which = "The pinned PEM text" if is_text else f"The pinned certificate {shown(verify)}"
+        raise errors.TlsError(
+            f"{which} cannot be read ({error.__class__.__name__}); "
+            "check the `verify_tls` value in keyroll's settings."
+        ) from None
+    # The pin is the identity: a rack's self-signed certificate does not name its ELB host.
+    context.check_hostname = False
+    return context
+
+
+@functools.cache
+def _public_ca_context() -> ssl.SSLContext:
+    """The public CAs (httpx's choice: certifi, or SSL_CERT_FILE), loaded once and shared."""
+    return httpx.create_ssl_context()
 
 
 @dataclass
@@ -90,6 +109,7 @@ class ConvoxHttp:
         }
         if session:
             headers["Session"] = session
+        self._pinned = isinstance(verify, str)
         self._client = httpx.Client(
             base_url=self.base_url,
             verify=make_verify(verify),
@@ -138,7 +158,9 @@ class ConvoxHttp:
         passes = 2 if len(keys) > 1 else 1
         for _ in range(passes):
             for index, key in enumerate(keys):
-                response = self._send(method, path, key, headers, content, query, timeout)
+                response = self._send(
+                    method, path, key, headers, content, query, timeout, console or bool(rack)
+                )
                 if response.status_code != 401 or self._is_final_401(response):
                     if response.status_code >= 400:
                         raise self._error(response, keys, rack=rack, console=console)
@@ -156,6 +178,7 @@ class ConvoxHttp:
         content: bytes | None,
         query: Mapping[str, str] | None,
         timeout: float | None,
+        console: bool,
     ) -> httpx.Response:
         extra: dict[str, Any] = {}
         if timeout is not None:
@@ -176,22 +199,18 @@ class ConvoxHttp:
                 "up and reachable, then try again."
             ) from None
         except httpx.ConnectError as error:
-            raise self._connect_error(error) from None
+            raise self._connect_error(error, console) from None
         except httpx.TransportError as error:
             raise errors.UnreachableError(
                 f"The connection to {self.host} broke during {method} {path} "
                 f"({error.__class__.__name__}); try again."
             ) from None
 
-    def _connect_error(self, error: httpx.ConnectError) -> errors.ClientError:
+    def _connect_error(self, error: httpx.ConnectError, console: bool) -> errors.ClientError:
         cause: BaseException | None = error
         while cause is not None:
             if isinstance(cause, ssl.SSLError):
-                return errors.TlsError(
-                    f"The TLS handshake with {self.host} failed ({_ssl_reason(cause)}); "
-                    "check the pinned certificate, or turn verification off as the Convox "
-                    "CLI does."
-                )
+                return self._tls_error(cause, console)
             cause = cause.__cause__ or cause.__context__
         text = str(error).lower()
         if "refused" in text:
@@ -205,6 +224,32 @@ class ConvoxHttp:
             )
         return errors.UnreachableError(
             f"keyroll cannot connect to {self.host}; check the host and your network."
+        )
+
+    def _tls_error(self, cause: ssl.SSLError, console: bool) -> errors.TlsError:
+        """One sentence: which host, why, that no key went out, and the setting to change."""
+        what = f"the Console at {self.host}" if console else f"the rack at {self.host}"
+        where = (
+            "under [console]" if console else f'in a [[racks]] entry with `host = "{self.host}"`'
+        )
+        reason = _ssl_reason(cause)
+        if not isinstance(cause, ssl.SSLCertVerificationError):
+            return errors.TlsError(
+                f"The TLS handshake with {what} failed ({reason}), so keyroll sent no key; "
+                f"check that {self.host} serves the Convox API over HTTPS."
+            )
+        if self._pinned:
+            return errors.TlsError(
+                f"The certificate of {what} is not the one pinned for it ({reason}), so "
+                f"keyroll sent no key; if {self.host} made a new certificate (a rack's own API "
+                f"makes one at every start), pin that one, or set `verify_tls = false` {where} "
+                "in keyroll's settings to skip the check."
+            )
+        return errors.TlsError(
+            f"The certificate of {what} does not verify ({reason}), so keyroll sent no key; "
+            f"if {self.host} is the right host, pin its certificate (`verify_tls = "
+            f'"<path of its PEM file>"`) or set `verify_tls = false` {where} in keyroll\'s '
+            "settings."
         )
 
     @staticmethod
@@ -313,8 +358,9 @@ def _cap(text: str) -> str:
 
 
 def _ssl_reason(error: ssl.SSLError) -> str:
-    reason = getattr(error, "reason", None) or getattr(error, "verify_message", None)
-    return str(reason or error.__class__.__name__).replace("_", " ").lower()
+    reason = getattr(error, "verify_message", None) or getattr(error, "reason", None)
+    text = str(reason or error.__class__.__name__).replace("_", " ").lower()
+    return text.replace("self signed", "self-signed")  # OpenSSL 1.1 spells it without a hyphen
 
 
 def _clean_text(response: httpx.Response, keys: Sequence[Secret]) -> str:

@@ -16,7 +16,7 @@ from tui.core.inventory import Inventory, RackStatus, build_inventory, fetch_sta
 def collect(workspace: Workspace) -> tuple[Inventory, dict[str, RackStatus]]:
     """The merged inventory and the live status of every rack, fetched concurrently."""
     inventory = build_inventory(workspace.settings, workspace.keystore, workspace.cli)
-    statuses = fetch_statuses(inventory, verify=workspace.settings.verify_tls)
+    statuses = fetch_statuses(inventory)  # each host's certificate check: tui/core/tls.py
     return inventory, statuses
 
 

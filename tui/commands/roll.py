@@ -130,7 +130,7 @@ def run(args: argparse.Namespace) -> int:
         else:
             if kind == ACCOUNT_KEY and own_key is not None:
                 url = target.inventory.console_url or ""
-                check_pasted_key(url, own_key, verify=target.verify)  # a wrong key exits 2
+                check_pasted_key(url, own_key, verify=target.console_verify)  # a wrong key exits 2
             roll = make_roll(
                 kind, target, route, args, options_for(workspace, args), printer, own_key
             )

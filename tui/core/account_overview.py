@@ -26,9 +26,7 @@ class AccountOverview:
         return bool(self.key_hint)
 
 
-def fetch_account_overview(
-    inventory: Inventory, keystore: Keystore, *, verify: bool | str = False
-) -> AccountOverview:
+def fetch_account_overview(inventory: Inventory, keystore: Keystore) -> AccountOverview:
     """Ask the Console (`GET /auth`) which account the held key belongs to.
 
     The key is read from the keystore first (a roll may have changed it since the inventory
@@ -49,6 +47,7 @@ def fetch_account_overview(
         host, key_hint=key.hint(), fingerprint=key.fingerprint(), pending=pending
     )
     try:
+        verify = inventory.console_verify()
         with ConsoleClient(inventory.console_url, key, verify=verify) as console:
             account = console.auth()
     except WrongKeyError:

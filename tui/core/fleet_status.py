@@ -25,12 +25,10 @@ class FleetStatus:
         self,
         inventory: Inventory,
         *,
-        verify: bool | str = False,
         timeout: float = STATUS_TIMEOUT_S,
         max_concurrency: int = DEFAULT_CONCURRENCY,
     ) -> None:
         self.inventory = inventory
-        self.verify = verify
         self.timeout = timeout
         self._pool = ThreadPoolExecutor(max_workers=max_concurrency, thread_name_prefix="status")
         self._clients: dict[str, RackClient] = {}
@@ -43,7 +41,7 @@ class FleetStatus:
         with self._lock:
             client = self._clients.get(rack.name)
             if client is None:
-                client = rack_client(self.inventory, rack, verify=self.verify, timeout=self.timeout)
+                client = rack_client(self.inventory, rack, timeout=self.timeout)
                 self._clients[rack.name] = client
             return client
 

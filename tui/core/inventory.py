@@ -20,6 +20,7 @@ from tui.core.errors import KeyrollError
 from tui.core.keystore import Keystore
 from tui.core.secret import Secret
 from tui.core.settings import RackSettings, Settings
+from tui.core.tls import ROLE_CONSOLE, ROLE_RACK, verify_for
 
 if TYPE_CHECKING:  # the HTTP clients (httpx) load at the first call, off the first frame
     from tui.clients.rack import RackClient
@@ -88,6 +89,17 @@ class Inventory:
     console_host: str | None = None
     console_key: Secret | None = None
     keys_by_host: dict[str, list[Secret]] = field(default_factory=dict, repr=False)
+    settings: Settings = field(default_factory=Settings, repr=False)  # decides TLS checks
+
+    def console_verify(self) -> bool | str:
+        """The certificate check of the Console (`tui/core/tls.py`)."""
+        return verify_for(self.settings, self.console_host or "", ROLE_CONSOLE)
+
+    def rack_verify(self, rack: RackEntry) -> bool | str:
+        """The certificate check of the host keyroll reaches `rack` at: its Console or its own."""
+        if rack.via == VIA_CONSOLE:
+            return self.console_verify()
+        return verify_for(self.settings, rack.host or "", ROLE_RACK, rack.settings)
 
     def find(self, name: str) -> RackEntry | None:
         """The rack with exactly this name (plain or `org/name`)."""
@@ -107,7 +119,7 @@ def build_inventory(
     cli: CliConfig | None = None,
 ) -> Inventory:
     """Merge the racks of the Console, the Convox CLI and keyroll's `[[racks]]`."""
-    inv = Inventory()
+    inv = Inventory(settings=settings)
     cli_auth: dict[str, Secret] = {}
     self_managed: dict[str, str] = {}
     cli_host: str | None = None
@@ -153,7 +165,8 @@ def build_inventory(
 
     if inv.console_key is not None:
         try:
-            for rack in _list_console_racks(inv.console_url, inv.console_key, settings.verify_tls):
+            verify = inv.console_verify()
+            for rack in _list_console_racks(inv.console_url, inv.console_key, verify):
                 add(RackEntry(rack.full_name, VIA_CONSOLE, console_host, (SOURCE_CONSOLE,)))
         except KeyrollError as error:
             inv.problems.append(f"The Console's rack list is missing: {error}")
@@ -231,24 +244,25 @@ def rack_client(
     inv: Inventory,
     rack: RackEntry,
     *,
-    verify: bool | str = False,
     timeout: float = STATUS_TIMEOUT_S,
 ) -> RackClient:
-    """A client for `rack`, direct or proxied by its Console with the `Rack` header."""
+    """A client for `rack`, direct or proxied by its Console with the `Rack` header, checking
+    the certificate as `inv.rack_verify` says."""
     from tui.clients.rack import RackClient
 
     keys = rack_keys(inv, rack)
+    verify = inv.rack_verify(rack)
     if rack.via == VIA_CONSOLE:
         base = inv.console_url or f"https://{rack.host}"
         return RackClient(base, keys, rack=rack.name, verify=verify, timeout=timeout)
     return RackClient(f"https://{rack.host}", keys, verify=verify, timeout=timeout)
 
 
-def _status(inv: Inventory, rack: RackEntry, verify: bool | str, timeout: float) -> RackStatus:
+def _status(inv: Inventory, rack: RackEntry, timeout: float) -> RackStatus:
     if not rack.host:
         return RackStatus(rack.name, "unknown", f"keyroll knows no host for {rack.name}.")
     try:
-        with rack_client(inv, rack, verify=verify, timeout=timeout) as client:
+        with rack_client(inv, rack, timeout=timeout) as client:
             system = client.system(retries=0)
     except KeyrollError as error:
         return RackStatus(rack.name, "unknown", str(error))
@@ -266,7 +280,6 @@ def fetch_statuses(
     inv: Inventory,
     racks: Sequence[RackEntry] | None = None,
     *,
-    verify: bool | str = False,
     timeout: float = STATUS_TIMEOUT_S,
     max_workers: int = MAX_WORKERS,
 ) -> dict[str, RackStatus]:
@@ -275,5 +288,5 @@ def fetch_statuses(
     if not racks:
         return {}
     with ThreadPoolExecutor(max_workers=min(max_workers, len(racks))) as pool:
-        results = pool.map(lambda r: _status(inv, r, verify, timeout), racks)
+        results = pool.map(lambda r: _status(inv, r, timeout), racks)
         return {status.name: status for status in results}

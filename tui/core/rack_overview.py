@@ -61,11 +61,9 @@ class RackOverview:
         return [row for row in self.services if row.at_risk]
 
 
-def fetch_rack_overview(
-    inventory: Inventory, rack: RackEntry, journal: Journal, *, verify: bool | str = False
-) -> RackOverview:
+def fetch_rack_overview(inventory: Inventory, rack: RackEntry, journal: Journal) -> RackOverview:
     """Read `rack`'s status, instances, apps, services and processes, and its roll history."""
-    with rack_client(inventory, rack, verify=verify) as client:
+    with rack_client(inventory, rack) as client:
         try:
             system = client.system()
         except ClientError as error:

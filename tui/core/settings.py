@@ -44,6 +44,7 @@ class ConsoleSettings:
 
     host: str = DEFAULT_CONSOLE_HOST
     url: str | None = None
+    verify_tls: bool | str | None = None  # the Console's own check (see tui/core/tls.py)
 
     @property
     def base_url(self) -> str:
@@ -68,6 +69,7 @@ class RackSettings:
     endpoint_url: str | None = None
     production: bool = False
     read_only: bool = False
+    verify_tls: bool | str | None = None  # the check of `host` (see tui/core/tls.py)
 
     @property
     def stack_name(self) -> str:
@@ -88,9 +90,9 @@ class Settings:
     poll_active_s: float = 2.0
     poll_idle_s: float = 30.0
     probe_interval_s: float = 1.0
-    # false (as the Convox CLI), true (the system's CAs), or the path of a PEM file holding the
-    # certificates to pin: then no other certificate is trusted, for racks and Console alike.
-    verify_tls: bool | str = False
+    # Unset: tui/core/tls.py decides per host. Set (true, false, or a PEM certificate to pin),
+    # it holds for every host that `[console]` or a `[[racks]]` entry does not set otherwise.
+    verify_tls: bool | str | None = None
     aws: AwsSettings = field(default_factory=AwsSettings)
     console: ConsoleSettings = field(default_factory=ConsoleSettings)
     racks: tuple[RackSettings, ...] = ()
@@ -105,7 +107,9 @@ class Settings:
     def to_toml(self) -> str:
         """The settings as TOML text; unset optional values are left out."""
         data: dict[str, Any] = {
-            f.name: getattr(self, f.name) for f in fields(self) if f.name in _TOP_SCALARS
+            f.name: getattr(self, f.name)
+            for f in fields(self)
+            if f.name in _TOP_SCALARS and getattr(self, f.name) is not None
         }
         aws = _table(self.aws)
         if aws:
@@ -131,7 +135,11 @@ _AWS_KEYS: dict[str, tuple[type, ...]] = {
     "endpoint_url": (str,),
     "credentials_file": (str,),
 }
-_CONSOLE_KEYS: dict[str, tuple[type, ...]] = {"host": (str,), "url": (str,)}
+_CONSOLE_KEYS: dict[str, tuple[type, ...]] = {
+    "host": (str,),
+    "url": (str,),
+    "verify_tls": (bool, str),
+}
 _RACK_KEYS: dict[str, tuple[type, ...]] = {
     "name": (str,),
     "host": (str,),
@@ -142,11 +150,14 @@ _RACK_KEYS: dict[str, tuple[type, ...]] = {
     "endpoint_url": (str,),
     "production": (bool,),
     "read_only": (bool,),
+    "verify_tls": (bool, str),
 }
 _TYPE_NAMES = {bool: "a boolean (true or false)", str: "a string", float: "a number"}
 _KIND_NAMES: dict[tuple[type, ...], str] = {
-    (bool, str): "a boolean (true or false) or the path of a PEM certificate"
+    (bool, str): "a boolean (true or false) or a PEM certificate to pin (its path or its text)"
 }
+_PEM_BEGIN = "-----BEGIN"
+_QUOTED_BOOLEANS = frozenset({"true", "false", "yes", "no", "on", "off"})
 
 
 def _table(obj: Any) -> dict[str, Any]:
@@ -191,8 +202,28 @@ class _Checker:
                     raise self.fail(f"'{name}' must be a number of seconds up to {limit}")
             if isinstance(value, str) and not value.strip():
                 raise self.fail(f"'{name}' must not be empty")
+            if key == "verify_tls" and isinstance(value, str):
+                self.check_pin(value, name)
             out[key] = value
         return out
+
+    def check_pin(self, value: str, name: str) -> None:
+        """A `verify_tls` string: PEM text must hold a certificate; a path is read at use."""
+        if value.strip().lower() in _QUOTED_BOOLEANS:
+            raise self.fail(
+                f"'{name}' is the text \"{value.strip()}\": write true or false without quotes, "
+                "or give a PEM certificate to pin"
+            )
+        if value.lstrip().startswith(_PEM_BEGIN):
+            import ssl  # only for PEM text: settings load on the dashboard's first frame
+
+            try:
+                ssl.create_default_context(cadata=value)
+            except (ssl.SSLError, ValueError):
+                raise self.fail(
+                    f"'{name}' holds PEM text that is not a certificate; paste the whole "
+                    "certificate, its BEGIN and END lines included, or give its path"
+                ) from None
 
 
 def parse_settings(text: str, path: Path) -> Settings:

@@ -141,6 +141,7 @@ class Sandbox:
         world = self.world
         racks = []
         with world.locked():
+            pem = self.certificate.cert_pem.decode() if self.certificate else None
             for name, api in self.rack_apis.items():
                 rack = world.rack(api.rack_name)
                 host = self.rack_host(name)
@@ -153,6 +154,7 @@ class Sandbox:
                         "host": host,
                         "api_key": rack.api_keys[0].reveal(),
                         "via_console": bool(rack.organization),
+                        "certificate": pem,  # the self-signed PEM a client pins
                     }
                 )
             account_key = world.console.api_key.reveal()
@@ -162,6 +164,7 @@ class Sandbox:
                 "host": self.console_host,
                 "account": world.console.email,
                 "api_key": account_key,
+                "certificate": pem,
             },
             "racks": racks,
             "scenario": self.scenario,

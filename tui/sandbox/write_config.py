@@ -1,7 +1,8 @@
 """Write a keyroll home and a Convox CLI config dir that point at a running sandbox.
 
 `directory/keyroll` is a keyroll home (set `KEYROLL_HOME` to it): settings with the Console,
-the direct rack and the Console racks, an AWS shared-credentials file beside them, and a
+the direct rack and the Console racks, each pinned to its server's self-signed certificate
+(PEM files under `certificates/`), an AWS shared-credentials file beside them, and a
 keystore with the account key and the direct rack's key. `directory/convox` is a v2 Convox
 CLI config dir (set `CONVOX_CONFIG` to it), as `convox login` and `convox rack install`
 would have left it.
@@ -54,6 +55,17 @@ def _aws(info: dict[str, Any], home: Path) -> AwsSettings:
     )
 
 
+def _pin(info: dict[str, Any], home: Path, name: str) -> str | None:
+    """Write the server's self-signed PEM under `home/certificates` and return its path (the
+    `verify_tls` that trusts it alone); None when `info` carries no certificate."""
+    pem = info.get("certificate")
+    if not isinstance(pem, str) or not pem:
+        return None
+    path = home / "certificates" / f"{name.replace('/', '-')}.pem"
+    write_private(path, pem, tighten_dir=True)
+    return str(path)
+
+
 def write_config(info: dict[str, Any], directory: Path) -> tuple[Path, Path]:
     """Write `directory/keyroll` and `directory/convox` for the sandbox `info` describes.
 
@@ -80,6 +92,7 @@ def write_config(info: dict[str, Any], directory: Path) -> tuple[Path, Path]:
                     host=rack["host"],  # its own API, for a roll that bypasses the Console
                     stack=rack.get("stack") or None,
                     production=name in PRODUCTION_NAMES,
+                    verify_tls=_pin(rack, home, rack["name"]),
                 )
             )
             console_racks.append(f"{org}/{name}")
@@ -91,10 +104,13 @@ def write_config(info: dict[str, Any], directory: Path) -> tuple[Path, Path]:
                     host=rack["host"],
                     stack=rack.get("stack") or None,
                     production=rack["name"] in PRODUCTION_NAMES,
+                    verify_tls=_pin(rack, home, rack["name"]),
                 )
             )
     settings = Settings(
-        console=ConsoleSettings(host=console_host, url=console["url"]),
+        console=ConsoleSettings(
+            host=console_host, url=console["url"], verify_tls=_pin(console, home, "console")
+        ),
         aws=_aws(info, home),
         racks=tuple(racks),
     )

@@ -138,9 +138,7 @@ class AccountScreen(Screen[None]):
         app = self.keyroll
         if app.workspace is None or app.inventory is None:
             return
-        overview = fetch_account_overview(
-            app.inventory, app.workspace.keystore, verify=app.workspace.settings.verify_tls
-        )
+        overview = fetch_account_overview(app.inventory, app.workspace.keystore)
         self.post_message(AccountFetched(overview))
 
     def on_account_fetched(self, message: AccountFetched) -> None:

@@ -168,12 +168,7 @@ class RackScreen(Screen[None]):
         app = self.keyroll
         if app.workspace is None or app.inventory is None:
             return
-        overview = fetch_rack_overview(
-            app.inventory,
-            self.rack,
-            journal_for(app.workspace),
-            verify=app.workspace.settings.verify_tls,
-        )
+        overview = fetch_rack_overview(app.inventory, self.rack, journal_for(app.workspace))
         self.post_message(OverviewFetched(overview))
 
     def on_overview_fetched(self, message: OverviewFetched) -> None:

@@ -181,7 +181,7 @@ class AccountKeyRoll(Roll):
         target = self.target
         url = target.inventory.console_url
         assert url is not None
-        self.account = check_pasted_key(url, pasted, verify=target.verify)
+        self.account = check_pasted_key(url, pasted, verify=target.console_verify)
         old = target.keystore.current(self.host)
         self.begin(host=self.host, new_key=pasted, old_key=old)
         if old is not None and old == pasted:
@@ -224,7 +224,7 @@ class AccountKeyRoll(Roll):
         """The account id once the Console accepts `key`, or None when it never does."""
         tries = max(1, int(self.options.verify_s))
         for attempt in range(tries):
-            with ConsoleClient(url, key, verify=self.target.verify) as console:
+            with ConsoleClient(url, key, verify=self.target.console_verify) as console:
                 try:
                     return console.auth() or None
                 except WrongKeyError:
@@ -240,7 +240,7 @@ class AccountKeyRoll(Roll):
         return None
 
     def _refuses(self, url: str, key: Secret) -> bool | None:
-        with ConsoleClient(url, key, verify=self.target.verify) as console:
+        with ConsoleClient(url, key, verify=self.target.console_verify) as console:
             try:
                 console.auth()
             except WrongKeyError:

@@ -15,6 +15,7 @@ from tui.core.journal import Journal
 from tui.core.keystore import Keystore
 from tui.core.secret import Secret
 from tui.core.settings import Settings
+from tui.core.tls import ROLE_CONSOLE, ROLE_RACK, verify_for
 
 
 @dataclass(frozen=True)
@@ -71,7 +72,14 @@ class RollTarget:
 
     @property
     def verify(self) -> bool | str:
-        return self.settings.verify_tls
+        """The certificate check of the rack's own API host (`tui/core/tls.py`)."""
+        own = self.rack.settings
+        return verify_for(self.settings, self.direct_host or "", ROLE_RACK, own)
+
+    @property
+    def console_verify(self) -> bool | str:
+        """The certificate check of the Console the rack is reached through."""
+        return verify_for(self.settings, self.inventory.console_host or "", ROLE_CONSOLE)
 
     @property
     def aws(self) -> AwsTarget:
@@ -85,7 +93,7 @@ class RollTarget:
                 f"keyroll holds no account key for the Console of {self.name}; run "
                 "`convox login` or paste the account key on keyroll's account screen."
             )
-        return ConsoleClient(self.inventory.console_url, key, verify=self.verify)
+        return ConsoleClient(self.inventory.console_url, key, verify=self.console_verify)
 
     def client(self, keys: list[Secret] | None = None) -> RackClient:
         """The rack as keyroll normally reaches it: proxied by its Console, or direct."""
