@@ -24,8 +24,9 @@ class RollSummary:
     outcome: Outcome | None = None
     started_at: str = field(default_factory=now_iso)
     finished_at: str | None = None
-    downtime_s: float = 0.0
-    longest_outage_s: float = 0.0
+    # None: nothing was measured (refused, detached, no probe ran), never a claimed 0.0 s
+    downtime_s: float | None = None
+    longest_outage_s: float | None = None
     probes: int = 0
     old_key_refused: bool | None = None
     watched_with: str = ""
@@ -38,6 +39,23 @@ class RollSummary:
     @property
     def finished(self) -> bool:
         return self.outcome is not None
+
+    @property
+    def measured(self) -> bool:
+        """Whether the probe measured the rack's availability during this roll."""
+        return self.probes > 0 and self.downtime_s is not None
+
+    def record_availability(self, downtime_s: float, longest_outage_s: float, probes: int) -> None:
+        """The probe's timeline; a probe that never answered back measured nothing."""
+        if probes <= 0:
+            self.forget_availability()
+            return
+        self.downtime_s, self.longest_outage_s, self.probes = downtime_s, longest_outage_s, probes
+
+    def forget_availability(self) -> None:
+        """A refused or unfinished roll: what its probe saw is not the roll's downtime."""
+        self.downtime_s = self.longest_outage_s = None
+        self.probes = 0
 
     def to_json(self) -> dict[str, Any]:
         """The object `keyroll roll ... --json` prints."""
