@@ -158,7 +158,7 @@ def build_parser() -> argparse.ArgumentParser:
     relink.add_argument("rack", metavar="RACK", help="a Console rack, or a unique part of its name")
     resume = command(
         "resume",
-        "finish the rolls a crash (or a roll started without --wait) left unfinished",
+        "finish the rolls a crash (or a roll started with --no-wait) left unfinished",
         "tui.commands.resume",
     )
     resume.add_argument(
@@ -178,7 +178,7 @@ def _roll_commands(commands: Any) -> None:
         help="roll one key: the account key, a rack's API key, or a rack's instance SSH key",
         description="Roll one key headless: progress lines as they happen, or --json at the end.",
         epilog=(
-            "Exit status: 0 success (or started, without --wait), 1 the roll failed or rolled "
+            "Exit status: 0 success (or started, with --no-wait), 1 the roll failed or rolled "
             "back, 2 bad input, 3 refused by a pre-flight check or --read-only."
         ),
     )
@@ -232,10 +232,16 @@ def _roll_commands(commands: Any) -> None:
         help="go on although services run fewer than 3 processes (they risk downtime)",
     )
     for sub in (rack_key, instance_key):
-        sub.add_argument(
-            "--wait",
+        waiting = sub.add_mutually_exclusive_group()
+        waiting.add_argument(
+            "--no-wait",
             action="store_true",
-            help="watch the roll to its end (default: return once the update is requested)",
+            help="return once the update is requested; the roll's last steps (verify the key, "
+            "rewrite the Convox CLI's auth) wait for `keyroll resume`",
+        )
+        # the default since the roll's last steps need someone there; kept so scripts work
+        waiting.add_argument(
+            "--wait", action="store_true", help="watch the roll to its end (the default)"
         )
 
 

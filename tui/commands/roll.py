@@ -12,7 +12,12 @@ import os
 import sys
 from typing import TextIO
 
-from tui.commands.roll_progress import ProgressPrinter, exit_code_for, print_summary
+from tui.commands.roll_progress import (
+    ProgressPrinter,
+    exit_code_for,
+    print_summary,
+    unfinished_sentence,
+)
 from tui.commands.roll_targets import account_target, target_for
 from tui.commands.workspace import Workspace, open_workspace
 from tui.core.errors import BadInputError
@@ -57,10 +62,11 @@ def default_route(kind: str, target: RollTarget) -> str:
 
 
 def options_for(workspace: Workspace, args: argparse.Namespace) -> RollOptions:
-    """The roll's options: the settings' intervals, `--wait`, and the test-only dual-key switch."""
+    """The roll's options: the settings' intervals, `--no-wait`, and the test-only dual-key
+    switch. A roll waits by default: its last steps verify the key and rewrite the CLI's auth."""
     return RollOptions.from_settings(
         workspace.settings,
-        wait=bool(getattr(args, "wait", False)),
+        wait=not getattr(args, "no_wait", False),
         dual_key=os.environ.get(DUAL_KEY_ENV, "on") != "off",
     )
 
@@ -113,7 +119,7 @@ def _refused(kind: str, target: RollTarget, route: str, message: str) -> RollSum
 
 
 def run(args: argparse.Namespace) -> int:
-    """Run one roll to its end (or, without --wait, until its update is requested)."""
+    """Run one roll to its end (or, with --no-wait, until its update is requested)."""
     kind: str = args.roll_kind
     as_json = bool(getattr(args, "json", False))
     own_key = read_key(sys.stdin, kind) if getattr(args, "value_from_stdin", False) else None
@@ -135,5 +141,8 @@ def run(args: argparse.Namespace) -> int:
                 kind, target, route, args, options_for(workspace, args), printer, own_key
             )
             summary = roll.run()
+    if summary.outcome is None:  # detached (--no-wait) or left open: say what it leaves
+        sentence = unfinished_sentence(summary)
+        summary.messages.append(sentence[0].upper() + sentence[1:])
     print_summary(summary, as_json=as_json)
     return exit_code_for(summary.outcome)
