@@ -20,7 +20,7 @@ from tui.commands.roll_progress import (
 )
 from tui.commands.roll_targets import account_target, target_for
 from tui.commands.workspace import Workspace, open_workspace
-from tui.core.errors import BadInputError
+from tui.core.errors import BadInputError, RollInterrupted
 from tui.core.keygen import validate_own_key
 from tui.core.rolls.account_key import AccountKeyRoll, check_pasted_key
 from tui.core.rolls.base import Roll
@@ -118,6 +118,32 @@ def _refused(kind: str, target: RollTarget, route: str, message: str) -> RollSum
     return summary
 
 
+# What a roll stopped after each journal step leaves, in words.
+STEP_WORDS = {
+    "planned": "nothing was sent to the rack yet",
+    "key-stored": "the new key is stored in keyroll's keystore and no update was requested yet",
+    "update-requested": "keyroll was asking for the update, which may or may not have begun",
+    "watching": "the update is under way (or ended) and keyroll was watching it",
+    "verifying": "the update completed and keyroll was checking the new key",
+}
+
+
+def interrupted(roll: Roll) -> RollInterrupted:
+    """Ctrl+C during a roll: which step the journal holds and that `keyroll resume` finishes it."""
+    what = f"the {roll.kind} roll of {roll.target.name}"
+    if not roll.roll_id:
+        return RollInterrupted(f"Interrupted before {what} began: nothing was changed.")
+    record = roll.target.journal.get(roll.roll_id)
+    if record.outcome is not None:
+        return RollInterrupted(f"Interrupted after {what} ended ({record.outcome}).")
+    step = record.last_step
+    words = STEP_WORDS.get(step, "the journal keeps it")
+    return RollInterrupted(
+        f"Interrupted: {what} stopped after its step '{step}' ({words}); the journal keeps "
+        "it, and `keyroll resume` finishes it."
+    )
+
+
 def run(args: argparse.Namespace) -> int:
     """Run one roll to its end (or, with --no-wait, until its update is requested)."""
     kind: str = args.roll_kind
@@ -140,7 +166,10 @@ def run(args: argparse.Namespace) -> int:
             roll = make_roll(
                 kind, target, route, args, options_for(workspace, args), printer, own_key
             )
-            summary = roll.run()
+            try:
+                summary = roll.run()
+            except KeyboardInterrupt:
+                raise interrupted(roll) from None
     if summary.outcome is None:  # detached (--no-wait) or left open: say what it leaves
         sentence = unfinished_sentence(summary)
         summary.messages.append(sentence[0].upper() + sentence[1:])
