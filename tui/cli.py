@@ -212,7 +212,13 @@ def _roll_commands(commands: Any) -> None:
     rack_key.add_argument(
         "--value-from-stdin",
         action="store_true",
-        help="use your own key, read from stdin: 1-50 characters from A-Z, a-z, 0-9",
+        help="use your own key, read from stdin: 1-50 characters from A-Z, a-z, 0-9 "
+        "(32 or more: a shorter one needs --allow-short-key)",
+    )
+    rack_key.add_argument(
+        "--allow-short-key",
+        action="store_true",
+        help="roll an own key shorter than 32 characters (easier to guess) with a warning",
     )
     rack_key.add_argument(
         "--relink",

@@ -110,6 +110,31 @@ def test_an_own_key_that_breaks_a_rule_exits_2_and_changes_nothing(served: Serve
     assert len(list(journal.glob("*.json"))) == rolls
 
 
+def test_a_short_own_key_needs_allow_short_key(served: Served) -> None:
+    """Issue 12, item 13: an own key of 3 characters was rolled without a word."""
+    dev = served.rack("dev")
+    before = served.current_key(dev["host"])
+    rolls = len(list((served.home / "state" / "rolls").glob("*.json")))
+    short = _alnum(12)
+    served.extra_keys.add(short)
+    refused = served.keyroll("roll", "rack-key", "dev", "--value-from-stdin", stdin=short + "\n")
+    assert refused.code == 2, refused
+    assert refused.stdout == ""
+    (line,) = refused.stderr.strip().splitlines()
+    assert "12 characters" in line and "32" in line and "--allow-short-key" in line, line
+    assert served.current_key(dev["host"]) == before == served.cli_key(dev["host"])
+    assert len(list((served.home / "state" / "rolls").glob("*.json"))) == rolls
+
+    result = served.keyroll(
+        "roll", "rack-key", "dev", "--value-from-stdin", "--allow-short-key", stdin=short
+    )
+    assert result.code == 0, result
+    lines = result.stdout.splitlines()
+    assert lines[0].startswith("warning: ") and "12 characters" in lines[0], result
+    assert lines[-1].startswith("succeeded: rack-key roll of dev"), result
+    assert _assert_rack_key_rolled(served, "dev", before) == short
+
+
 def test_console_route_keeps_the_console_linked(served: Served) -> None:
     console = served.console
     account = served.current_key(console["host"])

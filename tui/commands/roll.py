@@ -21,7 +21,7 @@ from tui.commands.roll_progress import (
 from tui.commands.roll_targets import account_target, target_for
 from tui.commands.workspace import Workspace, open_workspace
 from tui.core.errors import BadInputError, RollInterrupted
-from tui.core.keygen import validate_own_key
+from tui.core.keygen import short_key_warning, validate_own_key
 from tui.core.rolls.account_key import AccountKeyRoll, check_pasted_key
 from tui.core.rolls.base import Roll
 from tui.core.rolls.events import Outcome
@@ -150,6 +150,18 @@ def run(args: argparse.Namespace) -> int:
     as_json = bool(getattr(args, "json", False))
     own_key = read_key(sys.stdin, kind) if getattr(args, "value_from_stdin", False) else None
     printer = ProgressPrinter(quiet=as_json)
+    short = short_key_warning(own_key) if own_key is not None and kind == RACK_KEY else None
+    if short is not None:
+        if not getattr(args, "allow_short_key", False):
+            raise BadInputError(
+                f"{short.removesuffix('.')}: give a longer key, or --allow-short-key to roll "
+                "it anyway."
+            )
+        line = f"warning: {short} Rolling it anyway (--allow-short-key)."
+        if as_json:  # stdout holds the JSON object alone
+            print(line, file=sys.stderr, flush=True)
+        else:
+            printer.write(line)
     with open_workspace(args) as workspace:
         if kind == ACCOUNT_KEY:
             target = account_target(workspace)
@@ -170,6 +182,8 @@ def run(args: argparse.Namespace) -> int:
                 summary = roll.run()
             except KeyboardInterrupt:
                 raise interrupted(roll) from None
+    if short is not None:
+        summary.warnings.insert(0, short)
     if summary.outcome is None:  # detached (--no-wait) or left open: say what it leaves
         sentence = unfinished_sentence(summary)
         summary.messages.append(sentence[0].upper() + sentence[1:])
