@@ -167,6 +167,11 @@ def test_instance_key_roll_through_the_rack(served: Served) -> None:
     )
     new_name = _system(dev["url"], key)["parameters"]["Key"]  # type: ignore[index]
     assert new_name != old_name and str(new_name).startswith("dev-keypair-")
+    # the headless JSON holds what the dashboard shows: the instances and the batches
+    before, after = summary["instances_before"], summary["instances_after"]
+    assert before and after and not set(before) & set(after), summary
+    assert summary["batches"] and summary["batches"][-1]["old_remaining"] == []
+    assert set(summary["batches"][-1]["terminated"]) == set(before)
     assert served.cli_key(dev["host"]) == key  # an instance keyroll leaves API keys alone
 
 

@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
-from tui.core.rolls.events import Outcome, StackEventSeen
+from tui.core.rolls.events import InstanceProgress, Outcome, StackEventSeen
 
 
 def now_iso() -> str:
@@ -32,6 +32,10 @@ class RollSummary:
     watched_with: str = ""
     final_stack_status: str = ""
     events: list[StackEventSeen] = field(default_factory=list)
+    # an instance keyroll's instances and batches, as the dashboard shows them (None: unknown)
+    instances_before: list[str] | None = None
+    instances_after: list[str] | None = None
+    batches: list[dict[str, Any]] = field(default_factory=list)
     failure_reasons: list[str] = field(default_factory=list)
     messages: list[str] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
@@ -57,8 +61,32 @@ class RollSummary:
         self.downtime_s = self.longest_outage_s = None
         self.probes = 0
 
+    def record_batch(self, progress: InstanceProgress) -> None:
+        """The newest state of each batch in turn (a rollback's batches count again from 1)."""
+        if progress.batch < 1:  # no batch has begun yet: nothing to show for it
+            return
+        batch = {
+            "batch": progress.batch,
+            "batches": progress.batches,
+            "new_in_service": list(progress.new_in_service),
+            "old_remaining": list(progress.old_remaining),
+            "terminated": list(progress.terminated),
+        }
+        if self.batches and self.batches[-1]["batch"] == progress.batch:
+            self.batches[-1] = batch
+        else:
+            self.batches.append(batch)
+
     def to_json(self) -> dict[str, Any]:
         """The object `keyroll roll ... --json` prints."""
+        data = self._common_json()
+        if self.kind == "instance-key":
+            data["instances_before"] = self.instances_before
+            data["instances_after"] = self.instances_after
+            data["batches"] = [dict(b) for b in self.batches]
+        return data
+
+    def _common_json(self) -> dict[str, Any]:
         return {
             "roll_id": self.roll_id,
             "kind": self.kind,
