@@ -167,6 +167,22 @@ def build_parser() -> argparse.ArgumentParser:
         help="answer yes when a roll asks before going on (a key stored, no update requested)",
     )
 
+    key_pairs = command(
+        "key-pairs",
+        "list a rack's unused <rack>-keypair-NNNN EC2 key pairs (never the one in use); "
+        "--delete-unused deletes them",
+        "tui.commands.key_pairs",
+    )
+    key_pairs.add_argument("rack", metavar="RACK", help="a rack name, or a unique part of one")
+    key_pairs.add_argument(
+        "--delete-unused",
+        action="store_true",
+        help="delete the unused key pairs (asks first on a terminal; refused by --read-only)",
+    )
+    key_pairs.add_argument(
+        "--yes", action="store_true", help="delete without asking (needed without a terminal)"
+    )
+
     del command  # subcommands are registered as each lands
     return parser
 
