@@ -119,3 +119,29 @@ def test_a_detached_direct_rack_key_roll_says_the_cli_keeps_the_old_key() -> Non
     through_console = RollSummary(kind="rack-key", rack="acme/staging", via="console")
     assert "Convox CLI" not in next_step(through_console)
     assert "keyroll resume" in next_step(through_console)
+
+
+def test_an_account_key_summary_says_where_the_key_went() -> None:
+    summary = RollSummary(
+        kind="account-key", rack="account@c", via="console", outcome=Outcome.SUCCEEDED
+    )
+    summary.key_saved_to = "/home/u/.local/share/keyroll/keystore.json"
+    summary.cli_auth_files = ["/home/u/.config/convox2/auth", "/home/u/.convox/auth"]
+    out = io.StringIO()
+    print_summary(summary, as_json=False, stream=out)
+    assert out.getvalue().splitlines()[0] == (
+        "new key: saved in keyroll's keystore /home/u/.local/share/keyroll/keystore.json and "
+        "in the Convox CLI's auth files /home/u/.config/convox2/auth, /home/u/.convox/auth."
+    )
+    summary.cli_auth_files = []
+    assert "no Convox CLI auth file was rewritten" in to_text(summary)
+    data = summary.to_json()
+    assert data["key_saved_to"].endswith("keystore.json") and data["cli_auth_files"] == []
+    rack = RollSummary(kind="rack-key", rack="dev", via="rack").to_json()
+    assert "key_saved_to" not in rack and "batches" not in rack
+
+
+def to_text(summary: RollSummary) -> str:
+    out = io.StringIO()
+    print_summary(summary, as_json=False, stream=out)
+    return out.getvalue()

@@ -230,6 +230,19 @@ def test_account_key_roll_rewrites_the_cli(served: Served) -> None:
     assert http_status(console["url"], "/auth", before) == 401
     # the Console still proxies every rack with the new account key
     assert http_status(console["url"], "/system", new, headers={"Rack": "acme/staging"}) == 200
+    # where the new key went (issue 12, item 12): keyroll's keystore and the CLI's auth file
+    assert summary["key_saved_to"] == str(served.keystore.path)
+    assert summary["cli_auth_files"] == [str(served.cli.path / "auth")]
+
+
+def test_a_text_account_key_roll_says_where_the_key_went(served: Served) -> None:
+    result = served.keyroll("roll", "account-key")
+    assert result.code == 0, result
+    where = [line for line in result.stdout.splitlines() if line.startswith("new key: ")]
+    assert where == [
+        f"new key: saved in keyroll's keystore {served.keystore.path} and in the Convox "
+        f"CLI's auth file {served.cli.path / 'auth'}."
+    ], result
 
 
 def test_a_key_rolled_in_the_web_ui_is_pasted_and_saved(served: Served) -> None:

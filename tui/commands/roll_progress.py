@@ -158,6 +158,8 @@ def next_step(summary: RollSummary) -> str:
 def summary_lines(summary: RollSummary) -> list[str]:
     """The closing lines of a text run: failure reasons, then one summary line."""
     lines = [f"reason: {reason}" for reason in summary.failure_reasons]
+    if summary.key_saved_to is not None:
+        lines.append(f"new key: {key_places(summary)}")
     outcome = summary.outcome.value if summary.outcome else "started (not waiting)"
     refused = {True: "; old key refused", False: "; old key STILL ACCEPTED", None: ""}
     lines.append(
@@ -166,6 +168,16 @@ def summary_lines(summary: RollSummary) -> list[str]:
         f"Next: {next_step(summary)}"
     )
     return lines
+
+
+def key_places(summary: RollSummary) -> str:
+    """Where an account-key roll put the new key: keyroll's keystore, the CLI's auth files."""
+    files = summary.cli_auth_files
+    keystore = f"saved in keyroll's keystore {summary.key_saved_to}"
+    if not files:
+        return f"{keystore}; no Convox CLI auth file was rewritten."
+    plural = "file" if len(files) == 1 else "files"
+    return f"{keystore} and in the Convox CLI's auth {plural} {', '.join(files)}."
 
 
 def downtime_text(summary: RollSummary) -> str:

@@ -36,6 +36,9 @@ class RollSummary:
     instances_before: list[str] | None = None
     instances_after: list[str] | None = None
     batches: list[dict[str, Any]] = field(default_factory=list)
+    # an account-key roll: where the new key went (keyroll's keystore, the CLI's auth files)
+    key_saved_to: str | None = None
+    cli_auth_files: list[str] = field(default_factory=list)
     failure_reasons: list[str] = field(default_factory=list)
     messages: list[str] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
@@ -84,6 +87,9 @@ class RollSummary:
             data["instances_before"] = self.instances_before
             data["instances_after"] = self.instances_after
             data["batches"] = [dict(b) for b in self.batches]
+        if self.kind == "account-key":
+            data["key_saved_to"] = self.key_saved_to
+            data["cli_auth_files"] = list(self.cli_auth_files)
         return data
 
     def _common_json(self) -> dict[str, Any]:
