@@ -35,9 +35,11 @@ def as_json(rack: str, report: KeyPairReport, deleted: list[str] | None) -> dict
 
 
 def text(data: dict[str, Any]) -> list[str]:
-    """The unused pairs, one a line, then the pairs kept and why, then what to do."""
+    """What was deleted, the unused pairs one a line, the pairs kept and why, what to do."""
     rack, unused, kept = data["rack"], data["unused"], data["kept"]
     lines = []
+    if data["deleted"]:
+        lines.append(f"Deleted {len(data['deleted'])} key pair(s): {', '.join(data['deleted'])}.")
     if unused:
         lines.append(f"Unused key pairs of {rack} (stack {data['stack']}):")
         for pair in unused:
@@ -46,9 +48,7 @@ def text(data: dict[str, Any]) -> list[str]:
     else:
         lines.append(f"{rack} has no unused key pair.")
     lines += [f"kept: {pair['name']} ({pair['why']})" for pair in kept]
-    if data["deleted"] is not None:
-        lines.append(f"Deleted {len(data['deleted'])} key pair(s): {', '.join(data['deleted'])}.")
-    elif unused:
+    if unused and data["deleted"] is None:
         lines.append(f"Delete them with `keyroll key-pairs {rack} --delete-unused`.")
     return lines
 
@@ -84,7 +84,8 @@ def run(args: argparse.Namespace) -> int:
     delete = bool(getattr(args, "delete_unused", False))
     if delete and getattr(args, "read_only", False):
         raise RefusedError(
-            "keyroll runs read-only (--read-only): it lists key pairs but deletes none."
+            "Read-only mode (--read-only) lists key pairs but deletes none; run without it "
+            "to delete them."
         )
     deleted: list[str] | None = None
     with open_workspace(args) as workspace:

@@ -123,7 +123,7 @@ STEP_WORDS = {
     "planned": "nothing was sent to the rack yet",
     "key-stored": "the new key is stored in keyroll's keystore and no update was requested yet",
     "update-requested": "keyroll was asking for the update, which may or may not have begun",
-    "watching": "the update is under way (or ended) and keyroll was watching it",
+    "watching": "the update is under way or has ended, and keyroll was watching it",
     "verifying": "the update completed and keyroll was checking the new key",
 }
 
