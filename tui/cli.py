@@ -158,13 +158,29 @@ def build_parser() -> argparse.ArgumentParser:
     relink.add_argument("rack", metavar="RACK", help="a Console rack, or a unique part of its name")
     resume = command(
         "resume",
-        "finish the rolls a crash (or a roll started without --wait) left unfinished",
+        "finish the rolls a crash (or a roll started with --no-wait) left unfinished",
         "tui.commands.resume",
     )
     resume.add_argument(
         "--yes",
         action="store_true",
         help="answer yes when a roll asks before going on (a key stored, no update requested)",
+    )
+
+    key_pairs = command(
+        "key-pairs",
+        "list a rack's unused <rack>-keypair-NNNN EC2 key pairs (never the one in use); "
+        "--delete-unused deletes them",
+        "tui.commands.key_pairs",
+    )
+    key_pairs.add_argument("rack", metavar="RACK", help="a rack name, or a unique part of one")
+    key_pairs.add_argument(
+        "--delete-unused",
+        action="store_true",
+        help="delete the unused key pairs (asks first on a terminal; refused by --read-only)",
+    )
+    key_pairs.add_argument(
+        "--yes", action="store_true", help="delete without asking (needed without a terminal)"
     )
 
     del command  # subcommands are registered as each lands
@@ -178,7 +194,7 @@ def _roll_commands(commands: Any) -> None:
         help="roll one key: the account key, a rack's API key, or a rack's instance SSH key",
         description="Roll one key headless: progress lines as they happen, or --json at the end.",
         epilog=(
-            "Exit status: 0 success (or started, without --wait), 1 the roll failed or rolled "
+            "Exit status: 0 success (or started, with --no-wait), 1 the roll failed or rolled "
             "back, 2 bad input, 3 refused by a pre-flight check or --read-only."
         ),
     )
@@ -212,7 +228,13 @@ def _roll_commands(commands: Any) -> None:
     rack_key.add_argument(
         "--value-from-stdin",
         action="store_true",
-        help="use your own key, read from stdin: 1-50 characters from A-Z, a-z, 0-9",
+        help="use your own key, read from stdin: 1-50 characters from A-Z, a-z, 0-9 "
+        "(32 or more: a shorter one needs --allow-short-key)",
+    )
+    rack_key.add_argument(
+        "--allow-short-key",
+        action="store_true",
+        help="roll an own key shorter than 32 characters (easier to guess) with a warning",
     )
     rack_key.add_argument(
         "--relink",
@@ -232,10 +254,16 @@ def _roll_commands(commands: Any) -> None:
         help="go on although services run fewer than 3 processes (they risk downtime)",
     )
     for sub in (rack_key, instance_key):
-        sub.add_argument(
-            "--wait",
+        waiting = sub.add_mutually_exclusive_group()
+        waiting.add_argument(
+            "--no-wait",
             action="store_true",
-            help="watch the roll to its end (default: return once the update is requested)",
+            help="return once the update is requested; the roll's last steps (verify the key, "
+            "rewrite the Convox CLI's auth) wait for `keyroll resume`",
+        )
+        # the default since the roll's last steps need someone there; kept so scripts work
+        waiting.add_argument(
+            "--wait", action="store_true", help="watch the roll to its end (the default)"
         )
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import io
 from datetime import UTC, datetime
 
-from tui.commands.roll_progress import ProgressPrinter, exit_code_for, print_summary
+from tui.commands.roll_progress import ProgressPrinter, exit_code_for, next_step, print_summary
 from tui.core.rolls.events import (
     BackoffNotice,
     Finished,
@@ -82,3 +82,66 @@ def test_summary_line_and_exit_codes() -> None:
     assert "Next: the old key stays in use" in last
     codes = [exit_code_for(o) for o in (*Outcome, None)]
     assert codes == [0, 1, 1, 3, 0]
+
+
+def test_a_roll_that_measured_nothing_says_so_instead_of_claiming_zero() -> None:
+    """Issue 12, item 6: refused and detached rolls printed 'downtime 0.0 s ... 0 probes'."""
+    refused = RollSummary(kind="rack-key", rack="dev", via="rack", outcome=Outcome.REFUSED)
+    detached = RollSummary(kind="instance-key", rack="dev", via="rack")
+    probed_nothing = RollSummary(kind="rack-key", rack="dev", via="rack")
+    probed_nothing.record_availability(0.0, 0.0, 0)
+    probed_nothing.outcome = Outcome.SUCCEEDED
+    for summary in (refused, detached, probed_nothing):
+        out = io.StringIO()
+        print_summary(summary, as_json=False, stream=out)
+        last = out.getvalue().splitlines()[-1]
+        assert "downtime not measured" in last, last
+        assert "0.0 s" not in last and "probes" not in last, last
+        data = summary.to_json()
+        assert (data["downtime_s"], data["longest_outage_s"], data["probes"]) == (None, None, 0)
+
+
+def test_a_measured_roll_keeps_its_figures_even_at_zero_downtime() -> None:
+    summary = RollSummary(kind="rack-key", rack="dev", via="rack", outcome=Outcome.SUCCEEDED)
+    summary.record_availability(0.0, 0.0, 14)
+    out = io.StringIO()
+    print_summary(summary, as_json=False, stream=out)
+    assert "downtime 0.0 s (longest outage 0.0 s, 14 probes)" in out.getvalue()
+    assert (summary.to_json()["downtime_s"], summary.to_json()["probes"]) == (0.0, 14)
+
+
+def test_a_detached_direct_rack_key_roll_says_the_cli_keeps_the_old_key() -> None:
+    direct = RollSummary(kind="rack-key", rack="dev", via="rack")
+    assert next_step(direct) == (
+        "the Convox CLI keeps the old key for dev (which the rack refuses once the update "
+        "completes) until `keyroll resume` finishes the roll."
+    )
+    through_console = RollSummary(kind="rack-key", rack="acme/staging", via="console")
+    assert "Convox CLI" not in next_step(through_console)
+    assert "keyroll resume" in next_step(through_console)
+
+
+def test_an_account_key_summary_says_where_the_key_went() -> None:
+    summary = RollSummary(
+        kind="account-key", rack="account@c", via="console", outcome=Outcome.SUCCEEDED
+    )
+    summary.key_saved_to = "/home/u/.local/share/keyroll/keystore.json"
+    summary.cli_auth_files = ["/home/u/.config/convox2/auth", "/home/u/.convox/auth"]
+    out = io.StringIO()
+    print_summary(summary, as_json=False, stream=out)
+    assert out.getvalue().splitlines()[0] == (
+        "new key: saved in keyroll's keystore /home/u/.local/share/keyroll/keystore.json and "
+        "in the Convox CLI's auth files /home/u/.config/convox2/auth, /home/u/.convox/auth."
+    )
+    summary.cli_auth_files = []
+    assert "no Convox CLI auth file was rewritten" in to_text(summary)
+    data = summary.to_json()
+    assert data["key_saved_to"].endswith("keystore.json") and data["cli_auth_files"] == []
+    rack = RollSummary(kind="rack-key", rack="dev", via="rack").to_json()
+    assert "key_saved_to" not in rack and "batches" not in rack
+
+
+def to_text(summary: RollSummary) -> str:
+    out = io.StringIO()
+    print_summary(summary, as_json=False, stream=out)
+    return out.getvalue()

@@ -110,6 +110,31 @@ def test_an_own_key_that_breaks_a_rule_exits_2_and_changes_nothing(served: Serve
     assert len(list(journal.glob("*.json"))) == rolls
 
 
+def test_a_short_own_key_needs_allow_short_key(served: Served) -> None:
+    """Issue 12, item 13: an own key of 3 characters was rolled without a word."""
+    dev = served.rack("dev")
+    before = served.current_key(dev["host"])
+    rolls = len(list((served.home / "state" / "rolls").glob("*.json")))
+    short = _alnum(12)
+    served.extra_keys.add(short)
+    refused = served.keyroll("roll", "rack-key", "dev", "--value-from-stdin", stdin=short + "\n")
+    assert refused.code == 2, refused
+    assert refused.stdout == ""
+    (line,) = refused.stderr.strip().splitlines()
+    assert "12 characters" in line and "32" in line and "--allow-short-key" in line, line
+    assert served.current_key(dev["host"]) == before == served.cli_key(dev["host"])
+    assert len(list((served.home / "state" / "rolls").glob("*.json"))) == rolls
+
+    result = served.keyroll(
+        "roll", "rack-key", "dev", "--value-from-stdin", "--allow-short-key", stdin=short
+    )
+    assert result.code == 0, result
+    lines = result.stdout.splitlines()
+    assert lines[0].startswith("warning: ") and "12 characters" in lines[0], result
+    assert lines[-1].startswith("succeeded: rack-key roll of dev"), result
+    assert _assert_rack_key_rolled(served, "dev", before) == short
+
+
 def test_console_route_keeps_the_console_linked(served: Served) -> None:
     console = served.console
     account = served.current_key(console["host"])
@@ -142,6 +167,11 @@ def test_instance_key_roll_through_the_rack(served: Served) -> None:
     )
     new_name = _system(dev["url"], key)["parameters"]["Key"]  # type: ignore[index]
     assert new_name != old_name and str(new_name).startswith("dev-keypair-")
+    # the headless JSON holds what the dashboard shows: the instances and the batches
+    before, after = summary["instances_before"], summary["instances_after"]
+    assert before and after and not set(before) & set(after), summary
+    assert summary["batches"] and summary["batches"][-1]["old_remaining"] == []
+    assert set(summary["batches"][-1]["terminated"]) == set(before)
     assert served.cli_key(dev["host"]) == key  # an instance keyroll leaves API keys alone
 
 
@@ -200,6 +230,19 @@ def test_account_key_roll_rewrites_the_cli(served: Served) -> None:
     assert http_status(console["url"], "/auth", before) == 401
     # the Console still proxies every rack with the new account key
     assert http_status(console["url"], "/system", new, headers={"Rack": "acme/staging"}) == 200
+    # where the new key went (issue 12, item 12): keyroll's keystore and the CLI's auth file
+    assert summary["key_saved_to"] == str(served.keystore.path)
+    assert summary["cli_auth_files"] == [str(served.cli.path / "auth")]
+
+
+def test_a_text_account_key_roll_says_where_the_key_went(served: Served) -> None:
+    result = served.keyroll("roll", "account-key")
+    assert result.code == 0, result
+    where = [line for line in result.stdout.splitlines() if line.startswith("new key: ")]
+    assert where == [
+        f"new key: saved in keyroll's keystore {served.keystore.path} and in the Convox "
+        f"CLI's auth file {served.cli.path / 'auth'}."
+    ], result
 
 
 def test_a_key_rolled_in_the_web_ui_is_pasted_and_saved(served: Served) -> None:
@@ -230,6 +273,11 @@ def test_read_only_refuses_every_roll(served: Served) -> None:
         assert result.code == 3, result
         assert result.json["outcome"] == "refused"
         assert "read-only" in result.json["messages"][0]
+        # a refused roll measured nothing and says so instead of claiming zero downtime
+        assert result.json["downtime_s"] is None, result
+        assert (result.json["longest_outage_s"], result.json["probes"]) == (None, 0)
+    text = served.keyroll("roll", "rack-key", "dev", "--read-only")
+    assert "downtime not measured" in text.stdout and "0.0 s" not in text.stdout, text
     assert served.current_key(dev["host"]) == before == served.cli_key(dev["host"])
 
 
@@ -260,12 +308,67 @@ def test_history_lists_every_roll_with_its_measured_downtime(served: Served) -> 
     assert rows and all(" dev " in row for row in rows)
 
 
-def test_without_wait_the_roll_returns_once_the_update_is_requested(served: Served) -> None:
-    result = served.keyroll("roll", "rack-key", "staging", "--json")
+def test_the_default_roll_waits_and_leaves_the_cli_working(served: Served) -> None:
+    """Issue 12, item 1: `roll rack-key dev` with no flag returned before the CLI's auth was
+    rewritten, so the CLI held a key the rack refused once the update completed."""
+    dev = served.rack("dev")
+    before = served.current_key(dev["host"])
+    result = served.keyroll("roll", "rack-key", "dev")
+    assert result.code == 0, result
+    assert result.stdout.splitlines()[-1].startswith("succeeded: rack-key roll of dev"), result
+    cli_key = served.cli_key(dev["host"])
+    assert cli_key != before
+    assert http_status(dev["url"], "/system", cli_key) == 200
+    assert _assert_rack_key_rolled(served, "dev", before) == cli_key
+
+
+def test_wait_stays_accepted_as_the_default(served: Served) -> None:
+    dev = served.rack("dev")
+    before = served.current_key(dev["host"])
+    result = served.keyroll("roll", "rack-key", "dev", "--wait", "--json")
+    assert result.code == 0, result
+    assert result.json["outcome"] == "succeeded"
+    _assert_rack_key_rolled(served, "dev", before)
+
+
+def test_no_wait_returns_once_the_update_is_requested(served: Served) -> None:
+    result = served.keyroll("roll", "rack-key", "staging", "--no-wait", "--json")
     summary = result.json
     assert result.code == 0, result
     assert summary["outcome"] == "unfinished"
     assert any("keyroll resume" in m for m in summary["messages"])
+    # nothing measured: no claim of zero downtime
+    assert (summary["downtime_s"], summary["longest_outage_s"], summary["probes"]) == (
+        None,
+        None,
+        0,
+    )
     history = served.keyroll("history", "staging", "--json").json["rolls"]
     assert history[0]["outcome"] == "unfinished"
     assert history[0]["last_step"] == "watching"
+    racks = {r["name"]: r for r in served.keyroll("racks", "--json").json["racks"]}
+    assert racks["acme/staging"]["roll_unfinished"] is True
+    assert racks["dev"]["roll_unfinished"] is False
+    assert racks["acme/staging"]["status"]  # the rack's own status stays beside it
+    table = served.keyroll("racks").stdout.splitlines()
+    staging = next(line for line in table if "acme/staging" in line and "roll" in line)
+    assert "roll unfinished" in staging and "running" not in staging, table
+    finished = served.keyroll("resume", "--yes", "--json")
+    assert finished.code == 0, finished
+    after = {r["name"]: r for r in served.keyroll("racks", "--json").json["racks"]}
+    assert after["acme/staging"]["roll_unfinished"] is False
+
+
+def test_a_detached_direct_roll_says_the_cli_keeps_the_old_key(served: Served) -> None:
+    dev = served.rack("dev")
+    before = served.current_key(dev["host"])
+    result = served.keyroll("roll", "rack-key", "dev", "--no-wait")
+    assert result.code == 0, result
+    last = result.stdout.splitlines()[-1]
+    assert last.startswith("started (not waiting): rack-key roll of dev"), result
+    assert "not measured" in last and "0.0 s" not in last, result
+    assert "the Convox CLI keeps the old key" in last and "`keyroll resume`" in last, result
+    assert served.cli_key(dev["host"]) == before
+    finished = served.keyroll("resume", "--yes")
+    assert finished.code == 0, finished
+    _assert_rack_key_rolled(served, "dev", before)

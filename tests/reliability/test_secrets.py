@@ -131,7 +131,7 @@ async def _drive_dashboard(
         async def on(screen: str, timeout: float = 20.0) -> None:
             await wait_for(pilot, lambda: type(app.screen).__name__ == screen, timeout, screen)
 
-        await on("ResumeScreen")  # the roll left open by `roll ... ` without --wait
+        await on("ResumeScreen")  # the roll left open by `roll ... --no-wait`
         await capture("resume")
         await pilot.press("escape")
         await on("RacksScreen")
@@ -246,7 +246,7 @@ async def test_no_key_shows_anywhere_but_the_reveal_once_dialog(
         keyroll("roll", "instance-key", "dev", "--via", "rack", "--force", "--wait")
         keyroll("roll", "instance-key", "dev", "--via", "cloudformation", "--force", "--wait")
         keyroll("roll", "instance-key", "acme/staging", "--force", "--wait")
-        left_open = keyroll("roll", "rack-key", "dev", "--via", "rack")
+        left_open = keyroll("roll", "rack-key", "dev", "--via", "rack", "--no-wait")
 
         reveal_text, reveal_svg = await _drive_dashboard(workspace, sandbox, evidence, shots, known)
 

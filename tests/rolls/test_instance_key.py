@@ -88,6 +88,23 @@ def test_staging_with_safe_services_rolls_without_force(tmp_path: Path, with_aws
             "watching",
             "verifying",
         ]
+        # issue 12, item 12: the JSON summary holds the ids and batches the dashboard shows
+        data = summary.to_json()
+        assert data["instances_before"] == old_ids
+        assert sorted(data["instances_after"]) == sorted(new_ids)
+        batches = data["batches"]
+        assert [b["batch"] for b in batches] == [1, 2], batches
+        assert all(b["batches"] == 2 for b in batches)
+        assert set(batches[0]["old_remaining"]) <= set(old_ids)
+        assert batches[-1]["old_remaining"] == [] and batches[-1]["new_in_service"]
+        assert set(batches[-1]["terminated"]) == set(old_ids)
+        assert set(batches[0]) == {
+            "batch",
+            "batches",
+            "new_in_service",
+            "old_remaining",
+            "terminated",
+        }
         record = journal_for(ws).get(summary.roll_id)
         assert record.outcome == "succeeded" and record.kind == "instance-key"
         assert [s.name for s in record.steps][-1] == "outcome"
@@ -194,6 +211,9 @@ def test_rollback_reports_the_ssh_key_mismatch_with_reasons_and_a_retry(
             assert rack.instance_key != sandbox.world.key_pairs[old_key].private_key
         record = journal_for(ws).get(summary.roll_id)
         assert record.outcome == "rolled_back"
+        data = summary.to_json()
+        assert data["instances_before"] and data["batches"], data
+        assert data["instances_after"], data  # the instances the rollback left running
 
 
 def test_cloudformation_route_on_the_sandbox_stores_the_private_key_first(

@@ -117,6 +117,8 @@ def test_words_of_the_header_and_the_outcome() -> None:
     assert text.count("• a") == 1  # reasons are de-duplicated, as Rain does
     assert "Measured downtime: 0.0 s over 4 probes" in text and "Press t" in text
     assert text.count("boom") == 1 and text.index("after") > text.index("Measured")
+    refused = {**summary, "outcome": "refused", "downtime_s": None, "probes": 0}
+    assert "Measured downtime: not measured" in outcome_text(refused, [], retry=False).plain
 
 
 def test_an_account_roll_reads_as_your_console_account_not_its_journal_name() -> None:

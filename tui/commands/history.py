@@ -52,6 +52,13 @@ def _stamp(iso: str | None) -> str:
     return datetime.fromisoformat(iso).astimezone().strftime("%Y-%m-%d %H:%M:%S")
 
 
+def _downtime(row: dict[str, Any]) -> str:
+    """The measured downtime; a finished roll that measured nothing says so (not '0.0 s')."""
+    if row["downtime_s"] is not None:
+        return f"{row['downtime_s']:.1f} s"
+    return "-" if row["outcome"] == "unfinished" else "not measured"
+
+
 def table(rows: list[dict[str, Any]]) -> str:
     """The text table: start, end, rack, kind, route, outcome, duration, measured downtime."""
     header = ("STARTED", "ENDED", "RACK", "KIND", "VIA", "OUTCOME", "TOOK", "DOWNTIME")
@@ -64,7 +71,7 @@ def table(rows: list[dict[str, Any]]) -> str:
             r["via"],
             r["outcome"] if r["outcome"] != "unfinished" else f"unfinished ({r['last_step']})",
             "-" if r["duration_s"] is None else f"{r['duration_s']:.1f} s",
-            "-" if r["downtime_s"] is None else f"{r['downtime_s']:.1f} s",
+            _downtime(r),
         )
         for r in rows
     ]

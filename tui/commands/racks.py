@@ -7,6 +7,7 @@ import json
 import sys
 from typing import Any
 
+from tui.commands.roll_targets import journal_for
 from tui.commands.workspace import Workspace, open_workspace
 from tui.core.current_rack import current_rack
 from tui.core.errors import EXIT_OK
@@ -20,10 +21,19 @@ def collect(workspace: Workspace) -> tuple[Inventory, dict[str, RackStatus]]:
     return inventory, statuses
 
 
+def unfinished_rolls(workspace: Workspace) -> dict[str, str]:
+    """Rack name -> the last step of a roll the journal holds open (detached or crashed)."""
+    return {record.rack: record.last_step for record in journal_for(workspace).unfinished()}
+
+
 def as_json(
-    inventory: Inventory, statuses: dict[str, RackStatus], current: str | None
+    inventory: Inventory,
+    statuses: dict[str, RackStatus],
+    current: str | None,
+    unfinished: dict[str, str] | None = None,
 ) -> dict[str, Any]:
     """The `--json` object: `{"racks": [...], "problems": [...]}`, never a key."""
+    unfinished = unfinished or {}
     racks = []
     for rack in inventory.racks:
         status = statuses.get(rack.name, RackStatus(rack.name, "unknown"))
@@ -34,6 +44,9 @@ def as_json(
                 "host": rack.host,
                 "sources": list(rack.sources),
                 "status": status.status,
+                # a roll the journal holds open: the rack may run, but the roll is not done
+                "roll_unfinished": rack.name in unfinished,
+                "roll_last_step": unfinished.get(rack.name),
                 "error": status.error,
                 "version": status.version,
                 "region": status.region,
@@ -52,7 +65,7 @@ def _table(data: dict[str, Any]) -> str:
         (
             "*" if r["current"] else "",
             r["name"] + (" [production]" if r["production"] else ""),
-            r["status"],
+            "roll unfinished" if r["roll_unfinished"] else r["status"],
             r["via"],
             ",".join(r["sources"]),
             r["host"] or "",
@@ -67,6 +80,11 @@ def _table(data: dict[str, Any]) -> str:
     for r in data["racks"]:
         if r["error"]:
             lines.append(f"{r['name']}: {r['error']}")
+        if r["roll_unfinished"]:
+            lines.append(
+                f"{r['name']}: a roll stopped after its step '{r['roll_last_step']}' (the rack "
+                f"reads {r['status']}); run `keyroll resume` to finish it."
+            )
     lines += [f"warning: {p}" for p in data["problems"]]
     if not data["racks"]:
         lines.append(
@@ -80,7 +98,8 @@ def run(args: argparse.Namespace) -> int:
     """Print the merged inventory with each rack's source and live status."""
     with open_workspace(args) as workspace:
         inventory, statuses = collect(workspace)
-        data = as_json(inventory, statuses, current_rack(workspace.state_dir))
+        current = current_rack(workspace.state_dir)
+        data = as_json(inventory, statuses, current, unfinished_rolls(workspace))
     if getattr(args, "json", False):
         print(json.dumps(data, indent=2))
     else:

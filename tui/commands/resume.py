@@ -1,4 +1,4 @@
-"""`keyroll resume`: finish every roll the journal holds open (after a crash, or no --wait)."""
+"""`keyroll resume`: finish every roll the journal holds open (after a crash, or --no-wait)."""
 
 from __future__ import annotations
 
@@ -88,7 +88,7 @@ def run(args: argparse.Namespace) -> int:
 def _waiting(args: argparse.Namespace) -> argparse.Namespace:
     """Resume always waits: finishing the roll is the point."""
     waiting = argparse.Namespace(**vars(args))
-    waiting.wait = True
+    waiting.no_wait = False
     return waiting
 
 

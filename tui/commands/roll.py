@@ -12,11 +12,16 @@ import os
 import sys
 from typing import TextIO
 
-from tui.commands.roll_progress import ProgressPrinter, exit_code_for, print_summary
+from tui.commands.roll_progress import (
+    ProgressPrinter,
+    exit_code_for,
+    print_summary,
+    unfinished_sentence,
+)
 from tui.commands.roll_targets import account_target, target_for
 from tui.commands.workspace import Workspace, open_workspace
-from tui.core.errors import BadInputError
-from tui.core.keygen import validate_own_key
+from tui.core.errors import BadInputError, RollInterrupted
+from tui.core.keygen import short_key_warning, validate_own_key
 from tui.core.rolls.account_key import AccountKeyRoll, check_pasted_key
 from tui.core.rolls.base import Roll
 from tui.core.rolls.events import Outcome
@@ -57,10 +62,11 @@ def default_route(kind: str, target: RollTarget) -> str:
 
 
 def options_for(workspace: Workspace, args: argparse.Namespace) -> RollOptions:
-    """The roll's options: the settings' intervals, `--wait`, and the test-only dual-key switch."""
+    """The roll's options: the settings' intervals, `--no-wait`, and the test-only dual-key
+    switch. A roll waits by default: its last steps verify the key and rewrite the CLI's auth."""
     return RollOptions.from_settings(
         workspace.settings,
-        wait=bool(getattr(args, "wait", False)),
+        wait=not getattr(args, "no_wait", False),
         dual_key=os.environ.get(DUAL_KEY_ENV, "on") != "off",
     )
 
@@ -112,12 +118,50 @@ def _refused(kind: str, target: RollTarget, route: str, message: str) -> RollSum
     return summary
 
 
+# What a roll stopped after each journal step leaves, in words.
+STEP_WORDS = {
+    "planned": "nothing was sent to the rack yet",
+    "key-stored": "the new key is stored in keyroll's keystore and no update was requested yet",
+    "update-requested": "keyroll was asking for the update, which may or may not have begun",
+    "watching": "the update is under way or has ended, and keyroll was watching it",
+    "verifying": "the update completed and keyroll was checking the new key",
+}
+
+
+def interrupted(roll: Roll) -> RollInterrupted:
+    """Ctrl+C during a roll: which step the journal holds and that `keyroll resume` finishes it."""
+    what = f"the {roll.kind} roll of {roll.target.name}"
+    if not roll.roll_id:
+        return RollInterrupted(f"Interrupted before {what} began: nothing was changed.")
+    record = roll.target.journal.get(roll.roll_id)
+    if record.outcome is not None:
+        return RollInterrupted(f"Interrupted after {what} ended ({record.outcome}).")
+    step = record.last_step
+    words = STEP_WORDS.get(step, "the journal keeps it")
+    return RollInterrupted(
+        f"Interrupted: {what} stopped after its step '{step}' ({words}); the journal keeps "
+        "it, and `keyroll resume` finishes it."
+    )
+
+
 def run(args: argparse.Namespace) -> int:
-    """Run one roll to its end (or, without --wait, until its update is requested)."""
+    """Run one roll to its end (or, with --no-wait, until its update is requested)."""
     kind: str = args.roll_kind
     as_json = bool(getattr(args, "json", False))
     own_key = read_key(sys.stdin, kind) if getattr(args, "value_from_stdin", False) else None
     printer = ProgressPrinter(quiet=as_json)
+    short = short_key_warning(own_key) if own_key is not None and kind == RACK_KEY else None
+    if short is not None:
+        if not getattr(args, "allow_short_key", False):
+            raise BadInputError(
+                f"{short.removesuffix('.')}: give a longer key, or --allow-short-key to roll "
+                "it anyway."
+            )
+        line = f"warning: {short} Rolling it anyway (--allow-short-key)."
+        if as_json:  # stdout holds the JSON object alone
+            print(line, file=sys.stderr, flush=True)
+        else:
+            printer.write(line)
     with open_workspace(args) as workspace:
         if kind == ACCOUNT_KEY:
             target = account_target(workspace)
@@ -134,6 +178,14 @@ def run(args: argparse.Namespace) -> int:
             roll = make_roll(
                 kind, target, route, args, options_for(workspace, args), printer, own_key
             )
-            summary = roll.run()
+            try:
+                summary = roll.run()
+            except KeyboardInterrupt:
+                raise interrupted(roll) from None
+    if short is not None:
+        summary.warnings.insert(0, short)
+    if summary.outcome is None:  # detached (--no-wait) or left open: say what it leaves
+        sentence = unfinished_sentence(summary)
+        summary.messages.append(sentence[0].upper() + sentence[1:])
     print_summary(summary, as_json=as_json)
     return exit_code_for(summary.outcome)

@@ -35,7 +35,7 @@ EXIT_FOR_OUTCOME = {
 
 
 def exit_code_for(outcome: Outcome | None) -> int:
-    """0 success (or started without --wait), 1 failed or rolled back, 3 refused."""
+    """0 success (or started with --no-wait), 1 failed or rolled back, 3 refused."""
     if outcome is None:
         return EXIT_OK
     return EXIT_FOR_OUTCOME[outcome]
@@ -129,11 +129,22 @@ def _seconds(value: float) -> str:
     return f"{value:.1f} s"
 
 
+def unfinished_sentence(summary: RollSummary) -> str:
+    """What an unfinished roll (detached, interrupted, left open) leaves, in one sentence."""
+    if summary.kind == "rack-key" and summary.via != "console":
+        # the roll's last steps rewrite the CLI's auth; the Console route keeps the key itself
+        return (
+            f"the Convox CLI keeps the old key for {summary.rack} (which the rack refuses once "
+            "the update completes) until `keyroll resume` finishes the roll."
+        )
+    return f"run `keyroll resume` to watch it to the end (or `keyroll history {summary.rack}`)."
+
+
 def next_step(summary: RollSummary) -> str:
     """What the person should do now, in one sentence."""
     outcome = summary.outcome
     if outcome is None:
-        return f"run `keyroll resume` to watch it to the end (or `keyroll history {summary.rack}`)."
+        return unfinished_sentence(summary)
     if outcome is Outcome.SUCCEEDED:
         if summary.warnings:
             return "read the warning(s) above and act on them."
@@ -147,15 +158,36 @@ def next_step(summary: RollSummary) -> str:
 def summary_lines(summary: RollSummary) -> list[str]:
     """The closing lines of a text run: failure reasons, then one summary line."""
     lines = [f"reason: {reason}" for reason in summary.failure_reasons]
+    if summary.key_saved_to is not None:
+        lines.append(f"new key: {key_places(summary)}")
     outcome = summary.outcome.value if summary.outcome else "started (not waiting)"
     refused = {True: "; old key refused", False: "; old key STILL ACCEPTED", None: ""}
     lines.append(
         f"{outcome}: {summary.kind} roll of {summary.rack} via {summary.via}; "
-        f"downtime {_seconds(summary.downtime_s)} (longest outage "
-        f"{_seconds(summary.longest_outage_s)}, {summary.probes} probes)"
-        f"{refused[summary.old_key_refused]}. Next: {next_step(summary)}"
+        f"{downtime_text(summary)}{refused[summary.old_key_refused]}. "
+        f"Next: {next_step(summary)}"
     )
     return lines
+
+
+def key_places(summary: RollSummary) -> str:
+    """Where an account-key roll put the new key: keyroll's keystore, the CLI's auth files."""
+    files = summary.cli_auth_files
+    keystore = f"saved in keyroll's keystore {summary.key_saved_to}"
+    if not files:
+        return f"{keystore}; no Convox CLI auth file was rewritten."
+    plural = "file" if len(files) == 1 else "files"
+    return f"{keystore} and in the Convox CLI's auth {plural} {', '.join(files)}."
+
+
+def downtime_text(summary: RollSummary) -> str:
+    """The measured downtime, or that nothing was measured (never a claimed 0.0 s)."""
+    if not summary.measured or summary.downtime_s is None:
+        return "downtime not measured"
+    return (
+        f"downtime {_seconds(summary.downtime_s)} (longest outage "
+        f"{_seconds(summary.longest_outage_s or 0.0)}, {summary.probes} probes)"
+    )
 
 
 def print_summary(summary: RollSummary, *, as_json: bool, stream: TextIO | None = None) -> None:

@@ -35,6 +35,12 @@ class RefusedError(KeyrollError):
     exit_code = EXIT_REFUSED
 
 
+class RollInterrupted(KeyrollError):
+    """Ctrl+C stopped a roll; the message says which step it reached and how to finish it."""
+
+    exit_code = 130  # 128 + SIGINT, as a shell reports a process Ctrl+C stopped
+
+
 def shown(text: str, limit: int = 60) -> str:
     """Text from a file or a server made safe for a one-line message: control and non-ASCII
     characters escaped (no terminal escape gets through), cut to `limit` characters."""

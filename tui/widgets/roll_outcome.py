@@ -75,7 +75,10 @@ def outcome_text(
         for reason in reasons:
             text.append(f"\n  • {reason}", style=BAD)
     probes = int(summary.get("probes") or 0)
-    if probes:
+    if not probes:  # refused, unfinished, or no probe ran: no claim of zero downtime
+        text.append("\nMeasured downtime: ", style="bold")
+        text.append("not measured")
+    else:
         downtime = float(summary.get("downtime_s") or 0.0)
         longest = float(summary.get("longest_outage_s") or 0.0)
         text.append("\nMeasured downtime: ", style="bold")

@@ -216,6 +216,7 @@ class AccountKeyRoll(Roll):
                     "warning",
                 )
         self.target.keystore.promote(self.host, new)
+        self.summary.key_saved_to = str(self.target.keystore.path)
         self.note(f"The Console accepts the new account key for {account}; keyroll saved it.")
         self._rewrite_cli(new)
         return Outcome.SUCCEEDED
@@ -254,6 +255,7 @@ class AccountKeyRoll(Roll):
             self.note("keyroll left the Convox CLI's files alone, as its settings ask.")
             return
         written, problems = update_auth_everywhere(self.host, new, self.target.env)
+        self.summary.cli_auth_files = [str(path) for path in written]
         if written:
             self.note(
                 f"Updated the Convox CLI's account key for {self.host} in {len(written)} auth "

@@ -151,9 +151,9 @@ class Roll:
         if self.probe is None:
             return
         timeline = self.probe.stop()
-        self.summary.downtime_s = timeline.downtime_s
-        self.summary.longest_outage_s = timeline.longest_outage_s
-        self.summary.probes = timeline.probes
+        self.summary.record_availability(
+            timeline.downtime_s, timeline.longest_outage_s, timeline.probes
+        )
         self.probe = None
 
     # watching ------------------------------------------------------------------------------
@@ -233,6 +233,8 @@ class Roll:
             bad = outcome is not None and outcome is not Outcome.SUCCEEDED
             self.emit(Note(message, "error" if bad else "info"))
         self.summary.outcome = outcome
+        if outcome is None or outcome is Outcome.REFUSED:
+            self.summary.forget_availability()  # a roll not carried out measured nothing
         if outcome is not None:
             self.summary.finished_at = now_iso()
             if self.roll_id and journal:

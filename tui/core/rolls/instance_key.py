@@ -34,7 +34,7 @@ from tui.core.journal import RollRecord
 from tui.core.models import System
 from tui.core.preflight import PreflightReport, check_instance_keyroll
 from tui.core.rolls.base import Confirm, LeftOpen, Roll, RollFailed
-from tui.core.rolls.events import Outcome, Phase, PhaseChanged
+from tui.core.rolls.events import InstanceProgress, Outcome, Phase, PhaseChanged, RollEvent
 from tui.core.rolls.fleet_watch import FleetWatch
 from tui.core.rolls.instance_progress import InstanceTracker
 from tui.core.rolls.lost_answer import ROLLBACK_UNSEEN, Began, began_anyway
@@ -88,6 +88,11 @@ class InstanceKeyRoll(Roll):
         self._tracker_lock = threading.Lock()
         self.fleet: FleetWatch | None = None
         self._region_hint = ""
+
+    def emit(self, event: RollEvent) -> None:
+        if isinstance(event, InstanceProgress):
+            self.summary.record_batch(event)
+        super().emit(event)
 
     # the routes ----------------------------------------------------------------------------
 
@@ -242,6 +247,7 @@ class InstanceKeyRoll(Roll):
 
     def _watcher(self, client: RackClient | None) -> UpdateWatch:
         self.tracker = InstanceTracker(self.old_ids, self.batch_size)
+        self.summary.instances_before = list(self.old_ids)
         if self.route == "rack":
             old = self.old_key_name
 
@@ -319,6 +325,7 @@ class InstanceKeyRoll(Roll):
         elif self.summary.watched_with != MODE_CLOUDFORMATION:
             self.note("The failed resources' reasons need AWS access (CloudFormation events).")
         status = self.summary.final_stack_status or outcome.value
+        self._current_state(client)  # the instances the failed update left, for the summary
         if self.route == "rack":
             if outcome is Outcome.ROLLED_BACK:
                 self.note(SSH_KEY_MISMATCH, "error")
@@ -400,12 +407,14 @@ class InstanceKeyRoll(Roll):
                     progress = self.tracker.feed_instances(instances)
                 if progress is not None:
                     self.emit(progress)  # the last replacement may land after the watch ends
-                return key_name, [i.id for i in instances]
+                self.summary.instances_after = [i.id for i in instances]
+                return key_name, self.summary.instances_after
         try:
             snapshot = describe_stack(self._aws_target(), self.target.rack.stack)
         except AwsError:
             return "", []
-        return snapshot.parameters.get(KEY, ""), self._aws_instance_ids()
+        self.summary.instances_after = self._aws_instance_ids()
+        return snapshot.parameters.get(KEY, ""), self.summary.instances_after
 
     # resume --------------------------------------------------------------------------------
 
