@@ -33,6 +33,7 @@ class Workspace:
     cli: CliConfig
     env: Mapping[str, str]
     sandbox: Any = None
+    read_only: bool = False  # `--read-only`: no file may change, keyroll's own included
 
     @property
     def current_rack_file(self) -> Path:
@@ -84,11 +85,15 @@ def sandbox_workspace(sandbox: Any) -> Iterator[Workspace]:
 @contextmanager
 def open_workspace(args: argparse.Namespace) -> Iterator[Workspace]:
     """The workspace for `args`: the sandbox's with `--sandbox`, else the user's."""
+    read_only = bool(getattr(args, "read_only", False))
     if getattr(args, "sandbox", False):
         with _sandbox(args) as workspace:
+            workspace.read_only = read_only
             yield workspace
     else:
-        yield _real(os.environ)
+        workspace = _real(os.environ)
+        workspace.read_only = read_only
+        yield workspace
 
 
 def starts_on_sandbox(env: Mapping[str, str] | None = None) -> bool:
