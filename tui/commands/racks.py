@@ -15,7 +15,9 @@ from tui.core.inventory import Inventory, RackStatus, build_inventory, fetch_sta
 
 def collect(workspace: Workspace) -> tuple[Inventory, dict[str, RackStatus]]:
     """The merged inventory and the live status of every rack, fetched concurrently."""
-    inventory = build_inventory(workspace.settings, workspace.keystore, workspace.cli)
+    inventory = build_inventory(
+        workspace.settings, workspace.keystore, workspace.cli, record=workspace.inventory_record
+    )
     statuses = fetch_statuses(inventory, verify=workspace.settings.verify_tls)
     return inventory, statuses
 
@@ -34,6 +36,7 @@ def as_json(
                 "host": rack.host,
                 "sources": list(rack.sources),
                 "status": status.status,
+                "status_reason": status.reason or None,
                 "error": status.error,
                 "version": status.version,
                 "region": status.region,
@@ -52,7 +55,7 @@ def _table(data: dict[str, Any]) -> str:
         (
             "*" if r["current"] else "",
             r["name"] + (" [production]" if r["production"] else ""),
-            r["status"],
+            f"{r['status']}: {r['status_reason']}" if r["status_reason"] else r["status"],
             r["via"],
             ",".join(r["sources"]),
             r["host"] or "",
@@ -80,7 +83,8 @@ def run(args: argparse.Namespace) -> int:
     """Print the merged inventory with each rack's source and live status."""
     with open_workspace(args) as workspace:
         inventory, statuses = collect(workspace)
-        data = as_json(inventory, statuses, current_rack(workspace.state_dir))
+        current = current_rack(workspace.state_dir) or inventory.cli_current
+        data = as_json(inventory, statuses, current)
     if getattr(args, "json", False):
         print(json.dumps(data, indent=2))
     else:

@@ -58,7 +58,9 @@ def switch_to(workspace: Workspace, inventory: Inventory, rack: RackEntry) -> li
 def run(args: argparse.Namespace) -> int:
     """Switch to `args.rack` and print what was written."""
     with open_workspace(args) as workspace:
-        inventory = build_inventory(workspace.settings, workspace.keystore, workspace.cli)
+        inventory = build_inventory(
+            workspace.settings, workspace.keystore, workspace.cli, record=workspace.inventory_record
+        )
         rack = match_rack(inventory.racks, args.rack)
         written = switch_to(workspace, inventory, rack)
         cli_dir = str(workspace.cli.path)

@@ -19,6 +19,8 @@ from typing import Any
 from tui.core import paths
 from tui.core.convox_cli import CONFIG_ENV, CliConfig, primary_dir
 from tui.core.errors import KeyrollError
+from tui.core.inventory_record import FILE_NAME as INVENTORY_RECORD_FILE
+from tui.core.inventory_record import InventoryRecord
 from tui.core.keystore import Keystore
 from tui.core.settings import Settings, load_settings
 
@@ -39,6 +41,11 @@ class Workspace:
     def current_rack_file(self) -> Path:
         """Where keyroll remembers its current rack."""
         return self.state_dir / "current-rack"
+
+    @property
+    def inventory_record(self) -> InventoryRecord:
+        """keyroll's record of the racks it saw (never written in read-only mode)."""
+        return InventoryRecord(self.state_dir / INVENTORY_RECORD_FILE, writable=not self.read_only)
 
 
 def _real(env: Mapping[str, str]) -> Workspace:
