@@ -106,7 +106,8 @@ def build_parser() -> argparse.ArgumentParser:
         ),
         epilog=(
             "Exit status: 0 success, 1 the roll failed or rolled back, 2 bad input, "
-            "3 refused by a pre-flight check."
+            "3 refused: nothing was changed (a pre-flight check, a rack or Console that does not "
+            "answer, a lock, --read-only). With --json an error is one JSON object on stdout."
         ),
     )
     parser.add_argument("--version", action="version", version=f"keyroll {__version__}")
