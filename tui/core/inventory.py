@@ -397,8 +397,8 @@ def _status(inv: Inventory, rack: RackEntry, verify: bool | str, timeout: float)
             return RackStatus(
                 rack.name,
                 "unknown",
-                f"The Console does not answer, so {rack.name} is shown as it was last seen "
-                f"({', '.join(rack.sources)}): {error}",
+                f"The Console does not answer, so the status of {rack.name} (listed from "
+                f"{', '.join(rack.sources)}) is unknown: {error}",
                 reason=CONSOLE_SILENT,
             )
         return RackStatus(rack.name, "unknown", str(error))
