@@ -187,11 +187,7 @@ def build_inventory(
     direct_hosts = set(files.self_managed.values()) | {r.host for r in settings.racks if r.host}
     login_rack: str | None = None  # a CLI login straight to a rack (legacy `~/.convox`)
     cli_host = files.host if settings.console.url is None else None
-    if (
-        cli_host
-        and cli_host not in direct_hosts
-        and (is_rack_host(cli_host) or cli_host in seen.rack_hosts)
-    ):
+    if cli_host and cli_host not in direct_hosts and is_rack_host(cli_host):
         login_rack = cli_host
 
     def use_console(host: str) -> None:
@@ -228,13 +224,16 @@ def build_inventory(
 
     try:
         listed = _console_racks(
-            inv, settings, maybe_rack=maybe_rack and inv.console_host == cli_host
+            inv,
+            settings,
+            maybe_rack=maybe_rack and inv.console_host == cli_host,
+            known_rack=cli_host in seen.rack_hosts,
         )
     except _NotAConsole:
         # `GET /racks` is the Console's alone: the CLI's host answered 404, so it is a rack.
         login_rack = inv.console_host
         use_console(settings.console.host)
-        listed = _console_racks(inv, settings, maybe_rack=False)
+        listed = _console_racks(inv, settings, maybe_rack=False, known_rack=False)
     console_host = inv.console_host or settings.console.host
     if listed is not None:
         for name in listed:
@@ -293,11 +292,14 @@ class _NotAConsole(Exception):
     """`GET /racks` answered 404: the host is a rack's own API, not a Console."""
 
 
-def _console_racks(inv: Inventory, settings: Settings, *, maybe_rack: bool) -> list[str] | None:
+def _console_racks(
+    inv: Inventory, settings: Settings, *, maybe_rack: bool, known_rack: bool
+) -> list[str] | None:
     """The `org/name` of every rack the Console lists, or None (why: in `inv.problems`).
 
     With `maybe_rack` (the host came from the CLI's login and is no known Console), a 404
-    says the host is a rack's own API: raises `_NotAConsole`.
+    says the host is a rack's own API: raises `_NotAConsole`; so does no answer at all from
+    a host keyroll's record knows as a rack (`known_rack`).
     """
     if inv.console_key is None or inv.console_url is None:
         return None
@@ -309,6 +311,8 @@ def _console_racks(inv: Inventory, settings: Settings, *, maybe_rack: bool) -> l
         inv.problems.append(f"The Console's rack list is missing: {error}")
         return None
     except KeyrollError as error:
+        if maybe_rack and known_rack and _did_not_answer(error):
+            raise _NotAConsole from None  # the rack is down: its status will say so
         inv.problems.append(f"The Console's rack list is missing: {error}")
         if _did_not_answer(error):
             inv.console_silent = str(error)
