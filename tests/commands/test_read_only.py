@@ -13,6 +13,7 @@ from tui.commands.workspace import Workspace
 from tui.core.convox_cli import CliConfig
 from tui.core.errors import RefusedError
 from tui.core.inventory import VIA_DIRECT, Inventory, RackEntry
+from tui.core.journal import Journal
 from tui.core.keystore import Keystore
 from tui.core.settings import Settings
 
@@ -59,3 +60,15 @@ def test_the_dashboards_switch_is_refused_too(tmp_path: Path) -> None:
     with pytest.raises(RefusedError, match="--read-only"):
         switch_to(workspace, Inventory(racks=[rack]), rack)
     assert snapshot(tmp_path) == before
+
+
+def test_read_only_resume_is_refused_and_writes_nothing(
+    homes: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    journal = Journal(homes / "keyroll" / "state" / "rolls", Keystore(homes / "ks.json"))
+    journal.begin("rack-key", "dev", "rack", host="127.0.0.1:1")  # unfinished: only planned
+    before = snapshot(homes)
+    assert main(["--read-only", "resume", "--yes"]) == 3
+    captured = capsys.readouterr()
+    assert captured.out == "" and captured.err.startswith("keyroll: Read-only mode")
+    assert snapshot(homes) == before
