@@ -218,7 +218,11 @@ class KeyrollApp(App[int]):
 
         self.post_message(
             WorkspaceOpened(
-                workspace, inventory, last, journal.unfinished(), current_rack(workspace.state_dir)
+                workspace,
+                inventory,
+                last,
+                journal.unfinished(),
+                current_rack(workspace.state_dir) or inventory.cli_current,
             )
         )
 

@@ -4,12 +4,16 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import json
 import sys
 from collections.abc import Callable, Sequence
-from typing import Any
+from typing import Any, NoReturn
 
 from tui import __version__
-from tui.core.errors import EXIT_BAD_INPUT, KeyrollError
+from tui.core.errors import EXIT_BAD_INPUT, BadInputError, KeyrollError
+
+DASHBOARD_MODULE = "tui.commands.dashboard"
+EXIT_INTERRUPTED = 130
 
 SCENARIOS = ("ok", "rollback", "throttle", "flaky", "console-down", "slow", "old-key-lingers")
 
@@ -64,17 +68,36 @@ def _global_options(parser: argparse.ArgumentParser, *, suppress: bool) -> None:
 Handler = Callable[[argparse.Namespace], int]
 
 
+class BadArguments(BadInputError):
+    """The command line does not parse; `usage` is the parser's usage text for a person."""
+
+    def __init__(self, message: str, usage: str) -> None:
+        super().__init__(message)
+        self.usage = usage
+
+
+class KeyrollParser(argparse.ArgumentParser):
+    """argparse that raises on bad arguments, so `main()` can answer with `--json` too."""
+
+    def error(self, message: str) -> NoReturn:
+        raise BadArguments(
+            f"Bad arguments for `{self.prog}`: {message}; run `{self.prog} --help` for the usage.",
+            self.format_usage(),
+        )
+
+
 def _handler(module: str, name: str = "run") -> Handler:
     """Import a command's module only when it runs, so `keyroll --help` stays instant."""
 
     def call(args: argparse.Namespace) -> int:
         return int(getattr(importlib.import_module(module), name)(args))
 
+    call.module = module  # type: ignore[attr-defined]  # main() tells the dashboard by it
     return call
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    parser = KeyrollParser(
         prog="keyroll",
         description=(
             "Roll the keys of Convox racks (account API key, rack API key, instance SSH key), "
@@ -83,12 +106,13 @@ def build_parser() -> argparse.ArgumentParser:
         ),
         epilog=(
             "Exit status: 0 success, 1 the roll failed or rolled back, 2 bad input, "
-            "3 refused by a pre-flight check."
+            "3 refused: nothing was changed (a pre-flight check, a rack or Console that does not "
+            "answer, a lock, --read-only). With --json an error is one JSON object on stdout."
         ),
     )
     parser.add_argument("--version", action="version", version=f"keyroll {__version__}")
     _global_options(parser, suppress=False)
-    parser.set_defaults(handler=_handler("tui.commands.dashboard"))
+    parser.set_defaults(handler=_handler(DASHBOARD_MODULE))
     commands = parser.add_subparsers(title="commands", metavar="COMMAND")
 
     def command(name: str, help_text: str, module: str) -> argparse.ArgumentParser:
@@ -272,19 +296,43 @@ def _usage(parser: argparse.ArgumentParser) -> int:
     return EXIT_BAD_INPUT
 
 
+def _wants_json(argv: Sequence[str]) -> bool:
+    """`--json` anywhere before `--`: known even when the rest does not parse."""
+    words = list(argv)
+    return "--json" in (words[: words.index("--")] if "--" in words else words)
+
+
+def _say_error(sentence: str, status: int, *, as_json: bool) -> int:
+    """One error: `keyroll: <sentence>` on stderr and, with `--json`, one object on stdout."""
+    if as_json:
+        sys.stdout.write(json.dumps({"error": sentence, "exit": status}) + "\n")
+        sys.stdout.flush()
+    print(f"keyroll: {sentence}", file=sys.stderr, flush=True)
+    return status
+
+
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = build_parser()
-    args = parser.parse_args(argv)
+    argv = list(sys.argv[1:] if argv is None else argv)
+    as_json = _wants_json(argv)
+    try:
+        args = build_parser().parse_args(argv)
+    except BadArguments as error:
+        if not as_json:
+            sys.stderr.write(error.usage)
+        return _say_error(str(error), error.exit_code, as_json=as_json)
+    as_json = as_json or bool(getattr(args, "json", False))
     if args.scenario != "ok":
         args.sandbox = True
     try:
+        if getattr(args.handler, "module", None) == DASHBOARD_MODULE:
+            from tui.commands.dashboard import require_terminal
+
+            require_terminal(sys.stdin, sys.stdout)
         return args.handler(args)
     except KeyrollError as error:
-        print(f"keyroll: {error}", file=sys.stderr)
-        return error.exit_code
+        return _say_error(str(error), error.exit_code, as_json=as_json)
     except KeyboardInterrupt:
-        print("keyroll: interrupted.", file=sys.stderr)
-        return 130
+        return _say_error("interrupted.", EXIT_INTERRUPTED, as_json=as_json)
 
 
 if __name__ == "__main__":

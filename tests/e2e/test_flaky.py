@@ -31,8 +31,11 @@ def test_a_direct_rack_key_roll_gets_through_and_never_loses_a_key(served: Serve
             assert new != before and served.cli_key(host) == new
             assert http_status(url, "/auth", new) == 200
             break
-        # a clean failure: exit 1, one sentence, the old key still current and working
-        assert result.code == 1 and summary["outcome"] == "failed", result
+        # a clean failure: refused at the pre-flight (exit 3, before any step was journaled)
+        # or failed later (exit 1); one sentence, the old key still current and working
+        refused = (result.code, summary["outcome"]) == (3, "refused")
+        assert refused or (result.code, summary["outcome"]) == (1, "failed"), result
+        assert not refused or not summary["roll_id"], summary
         assert summary["messages"], summary
         assert served.current_key(host) == before == served.cli_key(host)
         assert served.keystore.pending(host) is None

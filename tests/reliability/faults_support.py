@@ -455,6 +455,8 @@ def judge_outcome(
             wrong.append(f"succeeded, but the stack is {status}")
     elif changed:
         wrong.append(f"{said}, but the world changed")
+    if outcome is Outcome.REFUSED and updated:
+        wrong.append("refused, but an update was requested")
     if outcome is Outcome.ROLLED_BACK and not (updated and status == "UPDATE_ROLLBACK_COMPLETE"):
         wrong.append(f"rolled back, but the stack is {status}")
     rolled_back = updated and status == "UPDATE_ROLLBACK_COMPLETE"

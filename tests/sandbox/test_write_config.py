@@ -214,12 +214,16 @@ def test_racks_and_switch_against_the_in_process_sandbox(
     assert racks["dev"]["sources"] == ["convox-cli", "keyroll"]
     production = racks["acme/production"]
     assert production["production"] is True
+    # `racks` names acme/production on the Console's host, as `convox switch` writes it
+    assert production["current"] is True
+    assert [r["name"] for r in data["racks"] if r["current"]] == ["acme/production"]
     if scenario == "ok":
         assert production["sources"] == ["console", "keyroll"]
         assert production["status"] == "running" and data["problems"] == []
     else:
-        assert production["sources"] == ["keyroll"]
+        assert production["sources"] == ["convox-cli", "keyroll"]
         assert production["status"] == "unknown" and "503" in production["error"]
+        assert production["status_reason"] == "the Console does not answer"
         assert len(data["problems"]) == 1
     assert main(["switch", "--sandbox", "dev"]) == 0
     assert capsys.readouterr().out.startswith("Switched to dev")

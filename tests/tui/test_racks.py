@@ -11,6 +11,7 @@ from textual.widgets import DataTable
 from tests.tui.conftest import SIZE, until_statuses, wait_for
 from tests.tui.roll_harness import screen_text
 from tui.core.current_rack import current_rack
+from tui.screens.racks import CURRENT_MARK
 
 
 def rows(app: Any) -> list[str]:
@@ -30,7 +31,9 @@ async def test_the_table_shows_every_rack_with_status_version_count_and_badge(
             name: next(line for line in screen_text(app).splitlines() if f" {name} " in line)
             for name in rows(app)
         }
-        assert lines["acme/production"].split()[1:6] == [
+        # the CLI's `racks` file makes acme/production current: its row starts with the mark
+        assert lines["acme/production"].split()[:2] == [CURRENT_MARK.strip(), "acme/production"]
+        assert lines["acme/production"].split()[2:7] == [
             "console",
             "running",
             "20240415123456",

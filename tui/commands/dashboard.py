@@ -3,9 +3,31 @@
 from __future__ import annotations
 
 import argparse
+from typing import TextIO
 
 from tui.commands.workspace import starts_on_sandbox
-from tui.core.errors import EXIT_OK
+from tui.core.errors import EXIT_OK, BadInputError
+
+HEADLESS_COMMANDS = (
+    "keyroll racks, keyroll switch RACK, keyroll roll KIND, keyroll history, keyroll resume"
+)
+
+
+def _is_terminal(stream: TextIO) -> bool:
+    try:
+        return stream.isatty()
+    except (AttributeError, ValueError):  # closed, or not a real file
+        return False
+
+
+def require_terminal(stdin: TextIO, stdout: TextIO) -> None:
+    """The full-screen dashboard reads keys from a terminal and draws on one: refuse without."""
+    if _is_terminal(stdin) and _is_terminal(stdout):
+        return
+    raise BadInputError(
+        "The dashboard needs a terminal (stdin and stdout are not both one); for scripts use "
+        f"the headless commands ({HEADLESS_COMMANDS}; `keyroll --help` lists them all)."
+    )
 
 
 def run(args: argparse.Namespace) -> int:

@@ -7,7 +7,8 @@ from datetime import datetime
 from typing import Any
 
 from tui.commands.roll_progress import print_json
-from tui.commands.roll_targets import journal_for
+from tui.commands.roll_targets import inventory_for, journal_for
+from tui.commands.switch import match_rack
 from tui.commands.workspace import open_workspace
 from tui.core.errors import EXIT_OK
 from tui.core.journal import RollRecord
@@ -88,6 +89,11 @@ def run(args: argparse.Namespace) -> int:
     with open_workspace(args) as workspace:
         journal = journal_for(workspace)
         records = select(journal.records(), rack)
+        if rack is not None and not records:
+            # Not in the journal: the rack must be one keyroll knows (exit 2 if not), as for
+            # `roll` and `switch`; a removed rack's history stays readable from the journal.
+            rack = match_rack(inventory_for(workspace).racks, rack).name
+            records = select(journal.records(), rack)
         problems = list(journal.problems)
     rows = [as_json(r) for r in records]
     if getattr(args, "json", False):

@@ -16,7 +16,9 @@ from tui.core.inventory import Inventory, RackStatus, build_inventory, fetch_sta
 
 def collect(workspace: Workspace) -> tuple[Inventory, dict[str, RackStatus]]:
     """The merged inventory and the live status of every rack, fetched concurrently."""
-    inventory = build_inventory(workspace.settings, workspace.keystore, workspace.cli)
+    inventory = build_inventory(
+        workspace.settings, workspace.keystore, workspace.cli, record=workspace.inventory_record
+    )
     statuses = fetch_statuses(inventory)  # each host's certificate check: tui/core/tls.py
     return inventory, statuses
 
@@ -44,6 +46,7 @@ def as_json(
                 "host": rack.host,
                 "sources": list(rack.sources),
                 "status": status.status,
+                "status_reason": status.reason or None,
                 # a roll the journal holds open: the rack may run, but the roll is not done
                 "roll_unfinished": rack.name in unfinished,
                 "roll_last_step": unfinished.get(rack.name),
@@ -65,7 +68,11 @@ def _table(data: dict[str, Any]) -> str:
         (
             "*" if r["current"] else "",
             r["name"] + (" [production]" if r["production"] else ""),
-            "roll unfinished" if r["roll_unfinished"] else r["status"],
+            "roll unfinished"
+            if r["roll_unfinished"]
+            else f"{r['status']}: {r['status_reason']}"
+            if r["status_reason"]
+            else r["status"],
             r["via"],
             ",".join(r["sources"]),
             r["host"] or "",
@@ -98,7 +105,7 @@ def run(args: argparse.Namespace) -> int:
     """Print the merged inventory with each rack's source and live status."""
     with open_workspace(args) as workspace:
         inventory, statuses = collect(workspace)
-        current = current_rack(workspace.state_dir)
+        current = current_rack(workspace.state_dir) or inventory.cli_current
         data = as_json(inventory, statuses, current, unfinished_rolls(workspace))
     if getattr(args, "json", False):
         print(json.dumps(data, indent=2))

@@ -14,7 +14,7 @@ from tui.clients.errors import ClientError
 from tui.commands.roll_progress import print_json
 from tui.commands.roll_targets import target_for
 from tui.commands.workspace import open_workspace
-from tui.core.errors import EXIT_OK, BadInputError, KeyrollError, RefusedError
+from tui.core.errors import EXIT_OK, BadInputError, KeyrollError, RefusedError, read_only_error
 from tui.core.rolls.target import RollTarget
 from tui.core.secret import Secret
 
@@ -66,9 +66,7 @@ def relink(target: RollTarget) -> tuple[str, Secret, str]:
 def run(args: argparse.Namespace) -> int:
     """Re-link one Console rack with the key keyroll holds for it."""
     if getattr(args, "read_only", False):
-        raise RefusedError(
-            "keyroll runs read-only (--read-only): it shows everything and changes nothing."
-        )
+        raise read_only_error(f"re-link {args.rack}")
     with open_workspace(args) as workspace:
         target = target_for(workspace, args.rack)
         host, key, status = relink(target)

@@ -10,7 +10,7 @@ from tui.commands.roll import ACCOUNT_KEY, options_for
 from tui.commands.roll_progress import ProgressPrinter, exit_code_for, print_json, summary_lines
 from tui.commands.roll_targets import account_target, inventory_for, journal_for, target_for
 from tui.commands.workspace import open_workspace
-from tui.core.errors import EXIT_FAILED, EXIT_OK
+from tui.core.errors import EXIT_FAILED, EXIT_OK, read_only_error
 from tui.core.journal import RollRecord
 from tui.core.rolls.events import RollEvent
 from tui.core.rolls.resume import Unresumable, resume_all, unfinished
@@ -50,6 +50,8 @@ def run(args: argparse.Namespace) -> int:
         journal = journal_for(workspace)
         if not unfinished(journal):
             return _nothing(as_json, journal.problems)
+        if workspace.read_only:
+            raise read_only_error("finish the unfinished rolls")
         inventory = inventory_for(workspace)
 
         def target(record: RollRecord) -> RollTarget:

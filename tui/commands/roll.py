@@ -20,7 +20,7 @@ from tui.commands.roll_progress import (
 )
 from tui.commands.roll_targets import account_target, target_for
 from tui.commands.workspace import Workspace, open_workspace
-from tui.core.errors import BadInputError, RollInterrupted
+from tui.core.errors import BadInputError, RollInterrupted, read_only_error
 from tui.core.keygen import short_key_warning, validate_own_key
 from tui.core.rolls.account_key import AccountKeyRoll, check_pasted_key
 from tui.core.rolls.base import Roll
@@ -74,7 +74,7 @@ def options_for(workspace: Workspace, args: argparse.Namespace) -> RollOptions:
 def read_only_refusal(args: argparse.Namespace, target: RollTarget) -> str | None:
     """Why the roll may not start in read-only mode, or None."""
     if getattr(args, "read_only", False):
-        return "keyroll runs read-only (--read-only): it shows everything and rolls nothing."
+        return str(read_only_error(f"roll the keys of {target.name}"))
     if target.rack.read_only:
         return (
             f"{target.name} is marked read_only in keyroll's settings; remove that mark to "

@@ -19,7 +19,10 @@ def journal_for(workspace: Workspace) -> Journal:
 
 
 def inventory_for(workspace: Workspace) -> Inventory:
-    return build_inventory(workspace.settings, workspace.keystore, workspace.cli)
+    """The workspace's merged inventory, keeping (and updating) keyroll's record of racks."""
+    return build_inventory(
+        workspace.settings, workspace.keystore, workspace.cli, record=workspace.inventory_record
+    )
 
 
 def target_for(workspace: Workspace, name: str, inventory: Inventory | None = None) -> RollTarget:

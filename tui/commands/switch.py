@@ -8,7 +8,7 @@ import json
 from tui.commands.workspace import Workspace, open_workspace
 from tui.core.convox_cli import SwitchTarget, switch
 from tui.core.current_rack import set_current_rack
-from tui.core.errors import EXIT_OK, BadInputError
+from tui.core.errors import EXIT_OK, BadInputError, read_only_error
 from tui.core.inventory import VIA_CONSOLE, Inventory, RackEntry, build_inventory, rack_keys
 
 
@@ -36,8 +36,11 @@ def match_rack(racks: list[RackEntry], name: str) -> RackEntry:
 def switch_to(workspace: Workspace, inventory: Inventory, rack: RackEntry) -> list[str]:
     """Make `rack` keyroll's current rack and, unless turned off, the Convox CLI's.
 
-    Returns the Convox CLI files written (none when `write_convox_cli` is off).
+    Returns the Convox CLI files written (none when `write_convox_cli` is off). Read-only
+    mode refuses before any file is read for writing.
     """
+    if workspace.read_only:
+        raise read_only_error(f"switch to {rack.name}")
     written: list[str] = []
     if workspace.settings.write_convox_cli:
         if rack.via == VIA_CONSOLE:
@@ -55,7 +58,9 @@ def switch_to(workspace: Workspace, inventory: Inventory, rack: RackEntry) -> li
 def run(args: argparse.Namespace) -> int:
     """Switch to `args.rack` and print what was written."""
     with open_workspace(args) as workspace:
-        inventory = build_inventory(workspace.settings, workspace.keystore, workspace.cli)
+        inventory = build_inventory(
+            workspace.settings, workspace.keystore, workspace.cli, record=workspace.inventory_record
+        )
         rack = match_rack(inventory.racks, args.rack)
         written = switch_to(workspace, inventory, rack)
         cli_dir = str(workspace.cli.path)

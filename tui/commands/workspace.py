@@ -19,6 +19,8 @@ from typing import Any
 from tui.core import paths
 from tui.core.convox_cli import CONFIG_ENV, CliConfig, primary_dir
 from tui.core.errors import KeyrollError
+from tui.core.inventory_record import FILE_NAME as INVENTORY_RECORD_FILE
+from tui.core.inventory_record import InventoryRecord
 from tui.core.keystore import Keystore
 from tui.core.settings import Settings, load_settings
 
@@ -33,11 +35,17 @@ class Workspace:
     cli: CliConfig
     env: Mapping[str, str]
     sandbox: Any = None
+    read_only: bool = False  # `--read-only`: no file may change, keyroll's own included
 
     @property
     def current_rack_file(self) -> Path:
         """Where keyroll remembers its current rack."""
         return self.state_dir / "current-rack"
+
+    @property
+    def inventory_record(self) -> InventoryRecord:
+        """keyroll's record of the racks it saw (never written in read-only mode)."""
+        return InventoryRecord(self.state_dir / INVENTORY_RECORD_FILE, writable=not self.read_only)
 
 
 def _real(env: Mapping[str, str]) -> Workspace:
@@ -84,11 +92,15 @@ def sandbox_workspace(sandbox: Any) -> Iterator[Workspace]:
 @contextmanager
 def open_workspace(args: argparse.Namespace) -> Iterator[Workspace]:
     """The workspace for `args`: the sandbox's with `--sandbox`, else the user's."""
+    read_only = bool(getattr(args, "read_only", False))
     if getattr(args, "sandbox", False):
         with _sandbox(args) as workspace:
+            workspace.read_only = read_only
             yield workspace
     else:
-        yield _real(os.environ)
+        workspace = _real(os.environ)
+        workspace.read_only = read_only
+        yield workspace
 
 
 def starts_on_sandbox(env: Mapping[str, str] | None = None) -> bool:

@@ -41,6 +41,14 @@ class RollInterrupted(KeyrollError):
     exit_code = 130  # 128 + SIGINT, as a shell reports a process Ctrl+C stopped
 
 
+def read_only_error(action: str) -> RefusedError:
+    """The refusal of `action` (e.g. "switch to dev") in read-only mode: one sentence."""
+    return RefusedError(
+        f"Read-only mode (--read-only) changes no file and no key; run without --read-only "
+        f"to {action}."
+    )
+
+
 def shown(text: str, limit: int = 60) -> str:
     """Text from a file or a server made safe for a one-line message: control and non-ASCII
     characters escaped (no terminal escape gets through), cut to `limit` characters."""

@@ -19,7 +19,7 @@ from tui.core.errors import BadInputError, KeyrollError, RefusedError
 from tui.core.inventory import SOURCE_CONSOLE, VIA_CONSOLE, Inventory, RackEntry
 from tui.core.journal import Journal, RollRecord
 from tui.core.keystore import Keystore
-from tui.core.rolls.base import LeftOpen, Roll, RollFailed
+from tui.core.rolls.base import LeftOpen, Roll, RollFailed, preflight_refusal
 from tui.core.rolls.events import Outcome, Phase
 from tui.core.rolls.target import RollTarget
 from tui.core.secret import Secret
@@ -153,7 +153,9 @@ class AccountKeyRoll(Roll):
                 "--value-from-stdin`), else run `convox login`."
             ) from None
         except ClientError as error:
-            raise RollFailed(f"Pre-flight: the Console login check failed: {error}") from None
+            raise preflight_refusal(
+                f"Pre-flight: the Console login check failed: {error}"
+            ) from None
         if not account:
             raise RefusedError(
                 f"{self.host} answered GET /auth without an account id, so it is not a Convox "

@@ -51,6 +51,13 @@ class RollFailed(KeyrollError):
     """A roll step failed; the message says what state the rack and keys are left in."""
 
 
+def preflight_refusal(sentence: str) -> RefusedError:
+    """A pre-flight call that failed (no answer, a refused connection, the Console down, a
+    refused key): nothing is stored or requested yet, so the roll is refused (exit 3), not
+    failed. Only for failures before the journal's first step: after it, failures are failed."""
+    return RefusedError(sentence)
+
+
 class Detached(KeyrollError):
     """The roll was started without waiting: the journal keeps it for `keyroll resume`."""
 

@@ -33,7 +33,7 @@ from tui.core.errors import BadInputError, KeyrollError, RefusedError
 from tui.core.journal import RollRecord
 from tui.core.models import System
 from tui.core.preflight import PreflightReport, check_instance_keyroll
-from tui.core.rolls.base import Confirm, LeftOpen, Roll, RollFailed
+from tui.core.rolls.base import Confirm, LeftOpen, Roll, RollFailed, preflight_refusal
 from tui.core.rolls.events import InstanceProgress, Outcome, Phase, PhaseChanged, RollEvent
 from tui.core.rolls.fleet_watch import FleetWatch
 from tui.core.rolls.instance_progress import InstanceTracker
@@ -107,7 +107,9 @@ class InstanceKeyRoll(Roll):
         try:
             report = check_instance_keyroll(self.target.name, client)
         except ClientError as error:
-            raise RollFailed(f"Pre-flight could not read {self.target.name}: {error}") from None
+            raise preflight_refusal(
+                f"Pre-flight could not read {self.target.name}: {error}"
+            ) from None
         self._accept(report, self._batch_size_of(client))
         self.old_key_name = report.key_name
         self.old_ids = [i.id for i in report.instances]

@@ -16,7 +16,7 @@ from tui.core.errors import KeyrollError, RefusedError
 from tui.core.journal import RollRecord
 from tui.core.keygen import generate_rack_key
 from tui.core.preflight import stability_blocker
-from tui.core.rolls.base import Confirm, LeftOpen, Roll, RollFailed
+from tui.core.rolls.base import Confirm, LeftOpen, Roll, RollFailed, preflight_refusal
 from tui.core.rolls.events import Outcome, Phase
 from tui.core.rolls.key_checks import (
     AFTER_RACK_KEY_ROLL,
@@ -83,7 +83,7 @@ class RackKeyRoll(Roll):
         try:
             system = client.system()
         except ClientError as error:
-            raise RollFailed(f"Pre-flight: {error}") from None
+            raise preflight_refusal(f"Pre-flight: {error}") from None
         blocker = stability_blocker(target.name, system)
         if blocker:
             raise RefusedError(blocker)
@@ -201,7 +201,10 @@ class RackKeyRoll(Roll):
             try:
                 system = proxied.system()
             except ClientError as error:
-                raise RollFailed(f"Pre-flight through the Console: {error}") from None
+                raise preflight_refusal(
+                    f"Pre-flight through the Console: {str(error).rstrip('.')}; or roll around "
+                    f"the Console with --via cloudformation (then `keyroll relink {target.name}`)."
+                ) from None
             blocker = stability_blocker(target.name, system)
             if blocker:
                 raise RefusedError(blocker)
