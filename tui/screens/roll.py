@@ -12,10 +12,10 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import Callable
-from typing import Any, Protocol, cast
+from typing import Any, ClassVar, Protocol, cast
 
 from textual.app import ComposeResult
-from textual.binding import Binding
+from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import Screen
 from textual.timer import Timer
@@ -36,12 +36,14 @@ from tui.core.rolls.events import (
 )
 from tui.messages import RollEnded, RollUpdated
 from tui.screens.dialogs import ConfirmDialog
+from tui.screens.refused_keys import REFUSE_ACTION
 from tui.widgets.availability import AvailabilityTimeline
 from tui.widgets.event_log import BLANK_TIME, EventLog, event_line
 from tui.widgets.instance_progress import InstanceReplacement
 from tui.widgets.resource_board import ResourceBoard
 from tui.widgets.roll_header import HeaderState, RollHeader, target_words
 from tui.widgets.roll_outcome import RollOutcome, can_retry
+from tui.widgets.status import READ_ONLY_SENTENCE
 
 FLUSH_S = 0.1  # at most ten redraws a second, whatever the event rate
 BURST_S = 0.02  # a poll's events arrive one message each: wait this long for the rest
@@ -85,7 +87,7 @@ class RollScreen(Screen[None]):
     }
     """
 
-    BINDINGS = [
+    BINDINGS: ClassVar[list[BindingType]] = [
         Binding(
             "escape",
             "back",
@@ -114,6 +116,7 @@ class RollScreen(Screen[None]):
             id="roll.retry",
             tooltip="Start the same instance keyroll again.",
         ),
+        Binding("t", REFUSE_ACTION, "", show=False),  # read-only: `t` says why it does nothing
     ]
 
     def __init__(self, run: RollRun) -> None:
@@ -275,7 +278,8 @@ class RollScreen(Screen[None]):
                 float(summary.get("longest_outage_s") or 0.0),
             )
             self.availability.redraw()
-        self.outcome.show(summary, self.errors, retry=self._retry_allowed(), closing=self.closing)
+        retry = self._retry_allowed() and not getattr(self.app, "read_only", False)
+        self.outcome.show(summary, self.errors, retry=retry, closing=self.closing)
         self.refresh_bindings()
 
     # actions -------------------------------------------------------------------------------
@@ -285,14 +289,18 @@ class RollScreen(Screen[None]):
         return finished is not None and can_retry(finished.summary)
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        """Hide what cannot apply (False); show the retry disabled (None) when read-only."""
+        """Hide what cannot apply, and the retry in read-only mode (then `t` says why)."""
+        read_only = bool(getattr(self.app, "read_only", False))
         if action == "stop_watching":
             return self.roll_run.running and not self._ended
         if action == "retry":
-            if not self._retry_allowed():
-                return False
-            return None if getattr(self.app, "read_only", False) else True
+            return self._retry_allowed() and not read_only
+        if action == REFUSE_ACTION:
+            return self._retry_allowed() and read_only
         return True
+
+    def action_refuse(self) -> None:
+        self.notify(READ_ONLY_SENTENCE, severity="warning")
 
     def action_back(self) -> None:
         self.app.pop_screen()
