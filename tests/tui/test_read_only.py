@@ -94,4 +94,3 @@ async def test_the_roll_screen_hides_retry_and_t_says_why() -> None:
         await pilot.press("t")
         await wait_for(pilot, lambda: bool(read_only_notes(app)), what="the refusal")
         assert app.screen is screen
-

@@ -12,6 +12,7 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import Callable
+from datetime import datetime
 from typing import Any, ClassVar, Protocol, cast
 
 from textual.app import ComposeResult
@@ -34,11 +35,12 @@ from tui.core.rolls.events import (
     ServiceProcesses,
     StackEventSeen,
 )
+from tui.core.rolls.watch import wait_words
 from tui.messages import RollEnded, RollUpdated
 from tui.screens.dialogs import ConfirmDialog
 from tui.screens.refused_keys import REFUSE_ACTION
 from tui.widgets.availability import AvailabilityTimeline
-from tui.widgets.event_log import BLANK_TIME, EventLog, event_line
+from tui.widgets.event_log import EventLog, clock, event_line
 from tui.widgets.instance_progress import InstanceReplacement
 from tui.widgets.resource_board import ResourceBoard
 from tui.widgets.roll_header import HeaderState, RollHeader, target_words
@@ -198,12 +200,13 @@ class RollScreen(Screen[None]):
             self._flush_timer = None
         self._drawn_at = time.monotonic()
         events = self.roll_run.events
-        fresh = events[self._seen : len(events)]
+        first = self._seen
+        fresh = events[first : len(events)]
         self._seen += len(fresh)
         lines: list[str] = []
         finished: Finished | None = None
-        for event in fresh:
-            line = self._fold(event)
+        for index, event in enumerate(fresh, first):
+            line = self._fold(event, self.roll_run.learned(index))
             if line is not None:
                 lines.append(line)
             if isinstance(event, Finished):
@@ -219,8 +222,8 @@ class RollScreen(Screen[None]):
         if finished is not None and not self._ended:
             self._end(finished)
 
-    def _fold(self, event: RollEvent) -> str | None:
-        """Give one event to its widget; returns its log line, if it has one."""
+    def _fold(self, event: RollEvent, learned: datetime | None) -> str | None:
+        """Give one event to its widget; returns its log line (stamped `learned`), if any."""
         state = self.header_state
         if isinstance(event, StackEventSeen):
             self.board.feed(event)
@@ -228,7 +231,7 @@ class RollScreen(Screen[None]):
             state.watched_with = WATCHED_BY_RACK if rack_api else WATCHED_BY_CLOUDFORMATION
         elif isinstance(event, ProbeSeen):
             self.availability.feed(event)
-            return self._probe_line(event)
+            return self._probe_line(event, learned)
         elif isinstance(event, InstanceProgress | ServiceProcesses):
             self.fleet.feed(event)
         elif isinstance(event, PhaseChanged):
@@ -240,21 +243,21 @@ class RollScreen(Screen[None]):
             self.closing.append(event.text)
         elif isinstance(event, BackoffNotice):
             self.notify(
-                f"AWS throttled the watch; retrying in {event.delay_s:g} s.",
+                f"AWS throttled the watch; retrying in {wait_words(event.delay_s)}.",
                 severity="warning",
                 timeout=min(8.0, max(3.0, event.delay_s)),
             )
-        return event_line(event)
+        return event_line(event, learned)
 
-    def _probe_line(self, probe: ProbeSeen) -> str | None:
+    def _probe_line(self, probe: ProbeSeen, learned: datetime | None) -> str | None:
         """A log line only when the rack starts or stops answering (or does not answer the
         first probe: the Console route switches keys before the rack does)."""
         was, self._last_up = self._last_up, probe.up
         if was == probe.up or (was is None and probe.up):
             return None
         if probe.up:
-            return f"{BLANK_TIME}  · the rack answers again ({probe.detail or 'up'})"
-        return f"{BLANK_TIME}  error: the rack stopped answering ({probe.detail or 'down'})"
+            return f"{clock(learned)}  · the rack answers again ({probe.detail or 'up'})"
+        return f"{clock(learned)}  error: the rack stopped answering ({probe.detail or 'down'})"
 
     def _end(self, finished: Finished) -> None:
         self._ended = True
