@@ -13,6 +13,7 @@ from tui.core.secret import Secret
 ALPHABET = string.ascii_letters + string.digits
 MIN_GENERATED, MAX_GENERATED = 40, 50
 MIN_OWN, MAX_OWN = 1, 50  # the stack's Password parameter: MinLength 1, MaxLength 50
+RECOMMENDED_MIN_LENGTH = 32
 
 
 class KeyRuleError(BadInputError):

@@ -12,9 +12,10 @@ from textual.widgets import Button, Checkbox, Input, RadioButton, RadioSet, Stat
 
 from tui.core.errors import KeyrollError
 from tui.core.inventory import VIA_CONSOLE, RackEntry
-from tui.core.keygen import validate_own_key
+from tui.core.keygen import RECOMMENDED_MIN_LENGTH, validate_own_key
 from tui.core.secret import Secret
 from tui.screens.dialogs.base import Dialog
+from tui.screens.dialogs.confirm import ConfirmDialog
 from tui.screens.dialogs.typed import TypedConfirmation
 
 ROUTE_LABELS = {
@@ -203,5 +204,18 @@ class RackKeyRollDialog(Dialog[RackKeyRequest | None]):
                 self.query_one("#rack-key-error", Static).update(str(error))
                 field.focus()
                 return
-        relink = self.relink and self.route == "cloudformation"
-        self.dismiss(RackKeyRequest(self.route, own, relink))
+        request = RackKeyRequest(self.route, own, self.relink and self.route == "cloudformation")
+        if own is None or len(own.reveal()) >= RECOMMENDED_MIN_LENGTH:
+            self.dismiss(request)
+            return
+        question = (
+            f"Your key has {len(own.reveal())} characters; keys shorter than "
+            f"{RECOMMENDED_MIN_LENGTH} are easier to guess (a random key has 40 to 50). "
+            "Roll with it anyway?"
+        )
+
+        def answered(yes: bool | None) -> None:
+            if yes:
+                self.dismiss(request)
+
+        self.app.push_screen(ConfirmDialog(question, None), answered)
