@@ -35,6 +35,7 @@ from tui.core.rolls.summary import RollSummary, now_iso
 from tui.core.status_schedule import StatusSchedule
 from tui.messages import RollEnded, RollUpdated
 from tui.palette import RackCommands
+from tui.screens import breakpoints
 from tui.widgets.status import READ_ONLY_SENTENCE
 
 if TYPE_CHECKING:  # the roll engine and its HTTP clients load in workers, off the first frame
@@ -92,6 +93,8 @@ class KeyrollApp(App[int]):
 
     CSS_PATH = "app.tcss"
     TITLE = "keyroll"
+    VERTICAL_BREAKPOINTS = breakpoints.VERTICAL  # 80x24 lays out tighter: see the module
+    HORIZONTAL_BREAKPOINTS = breakpoints.HORIZONTAL
     COMMANDS = App.COMMANDS | {RackCommands}
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("q", "quit_keyroll", "Quit", id="quit", tooltip="Quit keyroll"),

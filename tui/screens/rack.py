@@ -14,7 +14,7 @@ from rich.text import Text
 from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
-from textual.containers import Horizontal, Vertical
+from textual.containers import Horizontal, VerticalScroll
 from textual.message import Message
 from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Header, Static
@@ -26,6 +26,7 @@ from tui.core.roll_runs import Emit
 from tui.core.rolls.base import Roll
 from tui.core.rolls.target import RollTarget
 from tui.messages import RollEnded
+from tui.screens import breakpoints
 from tui.screens.refused_keys import REFUSE_ACTION, refusal_bindings
 from tui.widgets.status import (
     FAILED_STYLE,
@@ -109,6 +110,9 @@ RACK_BINDINGS: list[BindingType] = [
 class RackScreen(Screen[None]):
     """One rack's settings and workload, and its roll actions."""
 
+    VERTICAL_BREAKPOINTS = breakpoints.VERTICAL  # also in test apps, which set none
+    HORIZONTAL_BREAKPOINTS = breakpoints.HORIZONTAL
+
     BINDINGS: ClassVar[list[BindingType]] = [
         *RACK_BINDINGS,
         *refusal_bindings(RACK_BINDINGS, ROLL_ACTIONS),  # read-only: say why
@@ -130,7 +134,7 @@ class RackScreen(Screen[None]):
     def compose(self) -> ComposeResult:
         yield Header()
         yield ModeBanner(id="banner")
-        with Vertical(id="rack-body"):
+        with VerticalScroll(id="rack-body"):  # a short terminal scrolls to the focused panel
             with Horizontal(id="rack-top"):
                 yield Static(id="rack-summary")
                 yield DataTable(id="parameters", cursor_type="none", show_header=False)

@@ -38,15 +38,16 @@ if TYPE_CHECKING:
     from tui.app import KeyrollApp
 
 # (key, label, width): cells that polls update in place get a fixed width, so a longer
-# value never waits for the table to re-measure its columns
+# value never waits for the table to re-measure its columns. Most important first: on a
+# narrow terminal (80 columns) the source and version are what the right edge cuts.
 COLUMNS = (
     Column("Rack", "name"),
-    Column("Source", "source", 8),
+    Column("", "badge"),  # set when the rows are laid out, never updated in place
     Column("Status", "status", 10),
-    Column("Version", "version", 14),
     Column("Instances", "count", 9),
     Column("Last roll", "last", 32),
-    Column("", "badge"),  # set when the rows are laid out, never updated in place
+    Column("Source", "source", 8),
+    Column("Version", "version", 14),
 )
 CURRENT_MARK = "▸ "
 
@@ -207,12 +208,12 @@ class RacksScreen(Screen[None]):
         badges = production_badge(rack.production) + read_only_badge(rack.read_only)
         return [
             name,
-            rack.via,
+            badges,
             status_text(status.status if status else ""),
-            (status.version if status else "") or "-",
             str(status.count) if status and status.count else "-",
             self._last(rack.name),
-            badges,
+            rack.via,
+            (status.version if status else "") or "-",
         ]
 
     def _last(self, name: str) -> Text:

@@ -17,7 +17,7 @@ from typing import Any, ClassVar, Protocol, cast
 
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
-from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.containers import Horizontal, VerticalScroll
 from textual.screen import Screen
 from textual.timer import Timer
 from textual.widgets import Footer, Header
@@ -37,6 +37,7 @@ from tui.core.rolls.events import (
 )
 from tui.core.rolls.watch import wait_words
 from tui.messages import RollEnded, RollUpdated
+from tui.screens import breakpoints
 from tui.screens.dialogs import ConfirmDialog
 from tui.screens.refused_keys import REFUSE_ACTION
 from tui.widgets.availability import AvailabilityTimeline
@@ -69,6 +70,9 @@ class RollLauncher(Protocol):
 class RollScreen(Screen[None]):
     """One roll, live: `escape` goes back while it goes on, `c` stops watching it."""
 
+    VERTICAL_BREAKPOINTS = breakpoints.VERTICAL  # also in test apps, which set none
+    HORIZONTAL_BREAKPOINTS = breakpoints.HORIZONTAL
+
     DEFAULT_CSS = """
     RollScreen #roll-top {
         height: auto;
@@ -84,8 +88,20 @@ class RollScreen(Screen[None]):
     RollScreen #roll-side {
         width: 1fr;
         height: auto;
+        max-height: 13;
         border: round $primary 50%;
         border-title-color: $text-muted;
+        scrollbar-size-vertical: 1;
+    }
+    /* a short terminal: the panels give way so the log keeps some rows beside the outcome */
+    RollScreen.-short #roll-top, RollScreen.-short #roll-board, RollScreen.-short #roll-side {
+        max-height: 8;
+    }
+    RollScreen.-short #roll-log {
+        min-height: 5;
+    }
+    RollScreen.-short #roll-outcome {
+        max-height: 7;
     }
     """
 
@@ -159,7 +175,7 @@ class RollScreen(Screen[None]):
             board_box = VerticalScroll(self.board, id="roll-board")
             board_box.border_title = "resources"
             yield board_box
-            side = Vertical(self.availability, self.fleet, id="roll-side")
+            side = VerticalScroll(self.availability, self.fleet, id="roll-side")
             side.border_title = "rack"
             yield side
         yield self.log_view
