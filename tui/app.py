@@ -35,12 +35,13 @@ from tui.core.rolls.summary import RollSummary, now_iso
 from tui.core.status_schedule import StatusSchedule
 from tui.messages import RollEnded, RollUpdated
 from tui.palette import RackCommands
+from tui.screens import breakpoints
+from tui.widgets.status import READ_ONLY_SENTENCE
 
 if TYPE_CHECKING:  # the roll engine and its HTTP clients load in workers, off the first frame
     from tui.core.rolls.base import Roll
     from tui.core.rolls.target import RollOptions, RollTarget
 
-READ_ONLY_SENTENCE = "keyroll runs read-only (--read-only): it shows everything and rolls nothing."
 POLL_TICK_S = 0.5  # the poller looks at least this often for a rack a roll just hurried
 
 WorkspaceOpener = Callable[[argparse.Namespace], AbstractContextManager[Workspace]]
@@ -92,6 +93,8 @@ class KeyrollApp(App[int]):
 
     CSS_PATH = "app.tcss"
     TITLE = "keyroll"
+    VERTICAL_BREAKPOINTS = breakpoints.VERTICAL  # 80x24 lays out tighter: see the module
+    HORIZONTAL_BREAKPOINTS = breakpoints.HORIZONTAL
     COMMANDS = App.COMMANDS | {RackCommands}
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("q", "quit_keyroll", "Quit", id="quit", tooltip="Quit keyroll"),
@@ -276,6 +279,9 @@ class KeyrollApp(App[int]):
 
     def switch_rack(self, name: str) -> None:
         """Make `name` keyroll's current rack and, unless turned off, the Convox CLI's."""
+        if self.read_only:  # a switch writes keyroll's state and the Convox CLI's files
+            self.notify(READ_ONLY_SENTENCE, severity="warning")
+            return
         self._switch(name)
 
     @work(thread=True, exit_on_error=False, group="switch", description="Switching racks")

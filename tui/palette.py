@@ -1,8 +1,8 @@
 """The command palette's keyroll commands: switch to, open, and roll every rack (Posting-style).
 
 The provider lists commands from the app's inventory; Textual's own commands stay (the app
-sets `COMMANDS = App.COMMANDS | {RackCommands}`). In read-only mode the roll commands are
-still listed, marked as disabled, and say why when chosen.
+sets `COMMANDS = App.COMMANDS | {RackCommands}`). In read-only mode the roll and switch
+commands are still listed, marked as disabled, and say why when chosen.
 """
 
 from __future__ import annotations
@@ -15,6 +15,7 @@ from typing import Any
 from textual.command import DiscoveryHit, Hit, Hits, Provider
 
 from tui.core.inventory import VIA_CONSOLE
+from tui.widgets.status import READ_ONLY_SENTENCE
 
 
 @dataclass(frozen=True)
@@ -34,12 +35,12 @@ def palette_commands(app: Any) -> list[PaletteCommand]:
     commands: list[PaletteCommand] = []
     for rack in inventory.racks:
         name = rack.name
+        switch_text = f"Switch to {name}"
+        switch_help = "Make it keyroll's current rack, and the Convox CLI's"
         commands.append(
-            PaletteCommand(
-                f"Switch to {name}",
-                "Make it keyroll's current rack, and the Convox CLI's",
-                partial(app.switch_rack, name),
-            )
+            _disabled(app, switch_text, switch_help, READ_ONLY_SENTENCE)
+            if getattr(app, "read_only", False)
+            else PaletteCommand(switch_text, switch_help, partial(app.switch_rack, name))
         )
         commands.append(
             PaletteCommand(

@@ -5,10 +5,17 @@ from __future__ import annotations
 import io
 from datetime import UTC, datetime
 
-from tui.commands.roll_progress import ProgressPrinter, exit_code_for, next_step, print_summary
+from tui.commands.roll_progress import (
+    ProgressPrinter,
+    event_line,
+    exit_code_for,
+    next_step,
+    print_summary,
+)
 from tui.core.rolls.events import (
     BackoffNotice,
     Finished,
+    InstanceProgress,
     Note,
     Outcome,
     Phase,
@@ -56,7 +63,9 @@ def test_stack_events_phases_backoff_notes_and_processes() -> None:
         Finished(Outcome.SUCCEEDED, {}),
     )
     assert lines[0].endswith(" step watching")
-    assert lines[1] == f"{stamp} ServiceWebApi UPDATE_FAILED Circuit Breaker"
+    assert lines[1].endswith(
+        f" ServiceWebApi UPDATE_FAILED Circuit Breaker (CloudFormation {stamp})"
+    )
     assert lines[2].endswith(
         "AWS Throttling DescribeStackEvents: waiting 4 s before asking AWS again"
     )
@@ -64,6 +73,39 @@ def test_stack_events_phases_backoff_notes_and_processes() -> None:
     assert lines[4].endswith("web/web: 2 of 3 process(es) running (below desired)")
     assert lines[5].endswith("web/web: 3 of 3 process(es) running")
     assert len(lines) == 6
+
+
+def test_every_line_carries_the_moment_keyroll_learned_it() -> None:
+    """One clock: keyroll's. CloudFormation's time (the sandbox's sped-up clock here, ahead of
+    this machine's) stays in the stack event's line as its detail."""
+    learned = datetime(2026, 1, 2, 3, 4, 5, tzinfo=UTC)
+    ahead = datetime(2026, 1, 2, 3, 40, 0, tzinfo=UTC)
+    mine, theirs = (t.astimezone().strftime("%H:%M:%S") for t in (learned, ahead))
+    stack = event_line(StackEventSeen(ahead, "Instances", "UPDATE_IN_PROGRESS"), learned)
+    assert stack == f"{mine} Instances UPDATE_IN_PROGRESS (CloudFormation {theirs})"
+    assert event_line(PhaseChanged(Phase.WATCHING), learned) == f"{mine} step watching"
+    assert event_line(Note("hello"), learned) == f"{mine} hello"
+
+
+def test_a_back_off_delay_is_rounded() -> None:
+    lines = printed(BackoffNotice(1.72173, "AWS Throttling"), BackoffNotice(8.4, "AWS Throttling"))
+    assert lines[0].endswith("AWS Throttling: waiting 1.7 s before asking AWS again")
+    assert lines[1].endswith("AWS Throttling: waiting 8 s before asking AWS again")
+
+
+def test_instance_batches_say_what_a_rollback_does() -> None:
+    forward = InstanceProgress(1, 3, ("i-2", "i-3"), ("i-new",), ("i-1",))
+    assert str(event_line(forward)).endswith(
+        "batch 1 of 3: 2 old instance(s) left, 1 new in service"
+    )
+    back = InstanceProgress(
+        1, 1, ("i-2", "i-3"), ("i-back",), ("i-1",), rolling_back=True, new_key_left=1
+    )
+    line = str(event_line(back))
+    assert line.endswith(
+        "rolling back, batch 1 of 1: 1 instance(s) with the new key pair still to replace by "
+        "ones with the old key pair, 2 from before the roll untouched"
+    )
 
 
 def test_json_mode_prints_no_progress() -> None:

@@ -133,7 +133,11 @@ def replayed_run(
 ) -> RollRun:
     """A run of `acme/staging` holding `events` (no roll object: a replay)."""
     run = FrozenRun(1, "acme/staging", kind, route)
-    run.events.extend(events)
+    learned = T0  # as if each poll learned its stack events the moment they happened
+    for event in events:
+        if isinstance(event, StackEventSeen):
+            learned = max(learned, event.timestamp)
+        run.record(event, learned)
     return run
 
 

@@ -125,6 +125,8 @@ async def test_rack_key_dialog_for_a_direct_rack_takes_a_valid_own_key_masked() 
         await pilot.press(*"MyOwnKey123")
         assert "MyOwnKey123" not in screen_text(app)  # masked as it is typed
         await pilot.click("#rack-key-start")
+        assert isinstance(app.screen, ConfirmDialog)  # 11 characters: short, asked first
+        await pilot.click("#confirm-yes")
         assert app.results == [RackKeyRequest("rack", Secret("MyOwnKey123"), False)]
         assert "MyOwnKey123" not in repr(app.results)
 
@@ -250,3 +252,53 @@ async def test_key_pairs_dialog_in_read_only_mode_deletes_nothing() -> None:
         assert delete.disabled and "read-only" in str(delete.label)
         await pilot.press("escape")
         assert app.results == [None]
+
+
+async def test_after_copying_the_revealed_key_enter_closes_the_dialog() -> None:
+    key = Secret("NewAccountKey0123456789abcdef")
+    dialog = KeyRevealDialog("Your new account key", key)
+    app = DialogHost(dialog)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("enter")  # focus starts on Copy: Enter copies
+        assert app.clipboard == key.reveal() and app.results == []
+        await pilot.press("enter")  # copied: Enter now means done
+        await wait_until(pilot, lambda: app.results == [None])
+        assert not dialog.showing
+
+
+async def own_key_typed(pilot: Any, app: DialogHost, key: str) -> None:
+    await pilot.click("#rack-key-source-own")
+    field = app.screen.query_one("#rack-key-own", Input)
+    field.focus()
+    await pilot.press(*key)
+
+
+async def test_a_short_own_rack_key_is_warned_about_and_needs_a_yes() -> None:
+    short = "abc"
+    app = DialogHost(RackKeyRollDialog(DEV))
+    async with app.run_test(size=SIZE) as pilot:
+        await own_key_typed(pilot, app, short)
+        await pilot.press("enter")
+        confirm = app.screen
+        assert isinstance(confirm, ConfirmDialog)
+        question = plain(confirm.query_one("#confirm-question"))
+        assert "3 characters" in question and "32" in question
+        assert short not in question
+        await pilot.press("escape")  # no: back to the dialog, nothing started
+        await wait_until(pilot, lambda: isinstance(app.screen, RackKeyRollDialog))
+        assert app.results == []
+        await pilot.click("#rack-key-start")
+        await wait_until(pilot, lambda: isinstance(app.screen, ConfirmDialog))
+        await pilot.click("#confirm-yes")
+        await wait_until(pilot, lambda: len(app.results) == 1)
+        assert app.results == [RackKeyRequest("rack", Secret(short), False)]
+
+
+async def test_an_own_rack_key_of_32_characters_starts_without_a_question() -> None:
+    long_enough = "K" * 32
+    app = DialogHost(RackKeyRollDialog(DEV))
+    async with app.run_test(size=SIZE) as pilot:
+        await own_key_typed(pilot, app, long_enough)
+        await pilot.press("enter")
+        await wait_until(pilot, lambda: len(app.results) == 1)
+        assert app.results == [RackKeyRequest("rack", Secret(long_enough), False)]

@@ -33,16 +33,16 @@ async def test_the_table_shows_every_rack_with_status_version_count_and_badge(
         }
         # the CLI's `racks` file makes acme/production current: its row starts with the mark
         assert lines["acme/production"].split()[:2] == [CURRENT_MARK.strip(), "acme/production"]
-        assert lines["acme/production"].split()[2:7] == [
-            "console",
+        assert lines["acme/production"].split()[2:8] == [
+            "PRODUCTION",
             "running",
-            "20240415123456",
             "3",
             "never",
+            "console",
+            "20240415123456",
         ]
-        assert "PRODUCTION" in lines["acme/production"]
         assert "PRODUCTION" not in lines["acme/staging"]
-        assert lines["dev"].split()[1:5] == ["direct", "running", "20240415123456", "1"]
+        assert lines["dev"].split()[1:6] == ["running", "1", "never", "direct", "20240415123456"]
 
 
 async def test_slash_filters_and_escape_clears(make_app: Any) -> None:

@@ -6,6 +6,7 @@ import asyncio
 import threading
 import time
 from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -215,13 +216,13 @@ async def test_t_starts_the_same_instance_keyroll_again_after_a_rollback(
         await wait_until(pilot, lambda: not second.running, timeout=30.0)
 
 
-async def test_read_only_shows_the_retry_disabled() -> None:
+async def test_read_only_hides_the_retry() -> None:
     run = replayed_run(rolled_back_events(), kind="instance-key")
     app = ReplayApp(run, read_only=True)
     async with app.run_test(size=(120, 40)) as pilot:
         await pilot.pause(0.2)
         screen = roll_screen(app)
-        assert screen.check_action("retry", ()) is None  # shown, disabled
+        assert screen.check_action("retry", ()) is False  # hidden; `t` says why
         await pilot.press("t")
         assert app.screen is screen
 
@@ -316,3 +317,45 @@ async def test_ten_thousand_events_at_two_thousand_a_second_keep_keys_responsive
             f"{caught_up_s:.2f} s; {len(latencies)} key presses, median "
             f"{median * 1000:.0f} ms, worst {worst * 1000:.0f} ms"
         )
+
+
+async def test_the_log_stamps_each_event_with_the_moment_keyroll_learned_it() -> None:
+    """Replayed with the moments the run recorded: the log shows those, not CloudFormation's
+    clock, which ran ahead (the sandbox's speed) and would put events in the future."""
+    learned = datetime(2025, 3, 4, 9, 30, 0, tzinfo=UTC)
+    ahead = learned + timedelta(minutes=20)
+    run = replayed_run([])
+    run.record(PhaseChanged(Phase.WATCHING), learned)
+    run.record(StackEventSeen(ahead, "staging", "UPDATE_IN_PROGRESS"), learned)
+    run.record(Note("keyroll's own line"), learned + timedelta(seconds=2))
+    app = ReplayApp(run)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await wait_until(pilot, lambda: len(roll_screen(app).log_view.lines) == 3)
+        lines = list(roll_screen(app).log_view.lines)
+    mine, later, theirs = (
+        t.astimezone().strftime("%H:%M:%S")
+        for t in (learned, learned + timedelta(seconds=2), ahead)
+    )
+    assert lines[0] == f"{mine}  ── watching"
+    assert lines[1].startswith(f"{mine}  staging ")
+    assert lines[1].endswith(f"(CloudFormation {theirs})")
+    assert lines[2] == f"{later}  · keyroll's own line"
+
+
+async def test_long_event_lines_wrap_under_their_text_and_nothing_scrolls_sideways() -> None:
+    reason = "Resource handler returned message: " + "the service could not stabilize " * 6
+    run = replayed_run([StackEventSeen(T0, "ServiceWebApi", "UPDATE_FAILED", reason.strip())])
+    app = ReplayApp(run)
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = roll_screen(app)
+        await wait_until(pilot, lambda: len(screen.log_view.lines) > 1)
+        log = screen.log_view
+        width = log.scrollable_content_region.width
+        lines = list(log.lines)
+        assert all(len(line) <= width for line in lines)
+        assert all(line.startswith(" " * 10) for line in lines[1:])  # under the text
+        assert " ".join(lines).split() == log.entries[0].split()  # no word lost
+        assert not log.show_horizontal_scrollbar  # its thumb was a stray "▉" in the pane
+        await pilot.resize_terminal(120, 40)
+        await wait_until(pilot, lambda: log.scrollable_content_region.width > width)
+        await wait_until(pilot, lambda: len(log.lines) < len(lines))  # wrapped anew, wider

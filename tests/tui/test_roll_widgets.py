@@ -88,10 +88,15 @@ def test_probe_timeline_counts_outages_and_draws_them_red() -> None:
     assert line.sparkline(0).plain == ""
 
 
+def stamp(moment: datetime) -> str:
+    return moment.astimezone().strftime("%H:%M:%S")
+
+
 def test_event_lines_and_their_colours() -> None:
-    line = event_line(seen("Instances", "UPDATE_FAILED", "no signal"))
-    assert line is not None and line.startswith("09:30:00  Instances ")
-    assert line.endswith("UPDATE_FAILED  no signal")
+    learned = datetime(2025, 3, 4, 9, 29, 58, tzinfo=UTC)
+    line = event_line(seen("Instances", "UPDATE_FAILED", "no signal"), learned)
+    assert line is not None and line.startswith(f"{stamp(learned)}  Instances ")
+    assert line.endswith(f"UPDATE_FAILED  no signal  (CloudFormation {stamp(AT)})")
     text = Text(line)
     StatusHighlighter().highlight(text)
     start = line.index("UPDATE_FAILED")
@@ -102,6 +107,40 @@ def test_event_lines_and_their_colours() -> None:
     assert "finished: stopped unfinished" in str(event_line(Finished(None)))
     assert event_line(ProbeSeen(True, 0.1)) is None
     assert event_line(ServiceProcesses("web", "web", 1, 2)) is None
+
+
+def test_every_log_line_carries_the_one_clock_of_when_keyroll_learned_it() -> None:
+    """The sandbox's sped-up clock (or AWS's, skewed) would put events in the future between
+    keyroll's own lines: every line starts with keyroll's moment, CloudFormation's time is
+    the stack event's detail."""
+    learned = datetime(2025, 3, 4, 9, 30, 5, tzinfo=UTC)
+    ahead = StackEventSeen(
+        datetime(2025, 3, 4, 9, 51, 0, tzinfo=UTC), "Instances", "UPDATE_IN_PROGRESS"
+    )
+    lines = [
+        event_line(event, learned)
+        for event in (
+            PhaseChanged(Phase.WATCHING),
+            ahead,
+            Note("slow", "warning"),
+            BackoffNotice(2.0),
+            Finished(None),
+        )
+    ]
+    assert all(line is not None and line.startswith(f"{stamp(learned)}  ") for line in lines)
+    assert str(lines[1]).endswith(f"(CloudFormation {stamp(ahead.timestamp)})")
+    for line in lines:  # the time is dimmed on every line; markers keep their colour
+        text = Text(str(line))
+        StatusHighlighter().highlight(text)
+        assert any(s.start == 0 and s.end == 8 and s.style == "dim" for s in text.spans)
+    warning = Text(str(lines[2]))
+    StatusHighlighter().highlight(warning)
+    assert any(s.style == "bold #ffd75f" for s in warning.spans)
+
+
+def test_a_back_off_delay_is_rounded_for_people() -> None:
+    assert "retrying in 1.7 s" in str(event_line(BackoffNotice(1.72173, "AWS Throttling")))
+    assert "retrying in 9 s" in str(event_line(BackoffNotice(8.6, "AWS Throttling")))
 
 
 def test_words_of_the_header_and_the_outcome() -> None:

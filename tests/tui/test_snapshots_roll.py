@@ -121,3 +121,53 @@ def test_key_pairs_dialog(snap_compare: Any) -> None:
     assert snap_compare(
         DialogHost(KeyPairsDialog(DEV, pairs)), terminal_size=SIZE, run_before=settle
     )
+
+
+# 80x24, the classic terminal: the same screens must work there ---------------------------
+
+CLASSIC = (80, 24)
+
+
+def test_roll_screen_mid_roll_80x24(snap_compare: Any) -> None:
+    app = ReplayApp(replayed_run(mid_roll_events(), kind="instance-key"))
+    assert snap_compare(app, terminal_size=CLASSIC, run_before=settle)
+
+
+def test_roll_screen_rolled_back_80x24(snap_compare: Any) -> None:
+    app = ReplayApp(replayed_run(rolled_back_events(), kind="instance-key"))
+    assert snap_compare(app, terminal_size=CLASSIC, run_before=settle)
+
+
+def test_rack_key_dialog_production_80x24(snap_compare: Any) -> None:
+    assert snap_compare(
+        DialogHost(RackKeyRollDialog(PRODUCTION)), terminal_size=CLASSIC, run_before=settle
+    )
+
+
+def test_rack_key_dialog_direct_80x24(snap_compare: Any) -> None:
+    assert snap_compare(
+        DialogHost(RackKeyRollDialog(DEV)), terminal_size=CLASSIC, run_before=settle
+    )
+
+
+def test_instance_keyroll_dialog_with_risks_80x24(snap_compare: Any) -> None:
+    risky = report(
+        risks=[ServiceRisk("worker", "worker", 1, 1), ServiceRisk("api", "api", 2, 2)],
+        warnings=["instance i-02 is draining"],
+    )
+    dialog = InstanceKeyrollDialog(PRODUCTION, risky)
+    assert snap_compare(DialogHost(dialog), terminal_size=CLASSIC, run_before=settle)
+
+
+def test_key_reveal_dialog_80x24(snap_compare: Any) -> None:
+    dialog = KeyRevealDialog("Your new account key", Secret("Fixed0Snapshot1Key2For3Tests4Only"))
+    assert snap_compare(DialogHost(dialog), terminal_size=CLASSIC, run_before=settle)
+
+
+def test_key_pairs_dialog_80x24(snap_compare: Any) -> None:
+    day = datetime(2025, 1, 15, tzinfo=UTC)
+    pairs = [KeyPairVerdict(f"dev-keypair-10{n:02d}", day, True) for n in range(8)]
+    pairs.append(KeyPairVerdict("dev-keypair-1099", day, False, "the stack's Key parameter"))
+    assert snap_compare(
+        DialogHost(KeyPairsDialog(DEV, pairs)), terminal_size=CLASSIC, run_before=settle
+    )

@@ -111,3 +111,48 @@ def test_resume_offered(snap_compare: Any, make_app: Any) -> None:
         await settled(pilot)
 
     assert snap_compare(app, terminal_size=SIZE, run_before=offered)
+
+
+# 80x24, the classic terminal: the same screens must work there ---------------------------
+
+CLASSIC = (80, 24)
+
+
+def test_racks_80x24(snap_compare: Any, make_app: Any) -> None:
+    app, _ = make_app(fixed_account_key=True)
+    assert snap_compare(app, terminal_size=CLASSIC, run_before=home)
+
+
+def test_rack_production_80x24(snap_compare: Any, make_app: Any) -> None:
+    app, _ = make_app(fixed_account_key=True)
+
+    async def rack(pilot: Any) -> None:
+        await home(pilot)
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: getattr(pilot.app.screen, "overview", None) is not None)
+        await settled(pilot, 0.3)
+
+    assert snap_compare(app, terminal_size=CLASSIC, run_before=rack)
+
+
+def test_account_80x24(snap_compare: Any, make_app: Any) -> None:
+    app, _ = make_app(fixed_account_key=True)
+
+    async def account(pilot: Any) -> None:
+        await home(pilot)
+        await pilot.press("a")
+        await wait_for(pilot, lambda: getattr(pilot.app.screen, "overview", None) is not None)
+        await settled(pilot)
+
+    assert snap_compare(app, terminal_size=CLASSIC, run_before=account)
+
+
+def test_help_80x24(snap_compare: Any, make_app: Any) -> None:
+    app, _ = make_app(fixed_account_key=True)
+
+    async def help_screen(pilot: Any) -> None:
+        await home(pilot)
+        await pilot.press("question_mark")
+        await settled(pilot)
+
+    assert snap_compare(app, terminal_size=CLASSIC, run_before=help_screen)

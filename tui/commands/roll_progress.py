@@ -24,7 +24,9 @@ from tui.core.rolls.events import (
     ServiceProcesses,
     StackEventSeen,
 )
+from tui.core.rolls.instance_progress import progress_words
 from tui.core.rolls.summary import RollSummary
+from tui.core.rolls.watch import wait_words
 
 EXIT_FOR_OUTCOME = {
     Outcome.SUCCEEDED: EXIT_OK,
@@ -46,25 +48,28 @@ def _clock(at: datetime | None = None) -> str:
     return moment.strftime("%H:%M:%S")
 
 
-def event_line(event: RollEvent) -> str | None:
-    """The progress line for one event (None for events that print nothing by themselves)."""
+def event_line(event: RollEvent, at: datetime | None = None) -> str | None:
+    """The progress line for one event (None for events that print nothing by themselves).
+
+    Every line carries one clock, keyroll's: the moment it learned the event (`at`, now by
+    default). A stack event keeps CloudFormation's own time at its end, since that clock (AWS's,
+    or the sandbox's sped-up one) may run apart from this machine's.
+    """
+    when = _clock(at or datetime.now())
     if isinstance(event, PhaseChanged):
         detail = f": {event.detail}" if event.detail else ""
-        return f"{_clock()} step {event.phase.value}{detail}"
+        return f"{when} step {event.phase.value}{detail}"
     if isinstance(event, StackEventSeen):
         reason = f" {event.reason}" if event.reason else ""
-        return f"{_clock(event.timestamp)} {event.logical_id} {event.status}{reason}"
+        cloudformation = f" (CloudFormation {_clock(event.timestamp)})"
+        return f"{when} {event.logical_id} {event.status}{reason}{cloudformation}"
     if isinstance(event, BackoffNotice):
-        return f"{_clock()} {event.reason}: waiting {event.delay_s:g} s before asking AWS again"
+        return f"{when} {event.reason}: waiting {wait_words(event.delay_s)} before asking AWS again"
     if isinstance(event, InstanceProgress):
-        return (
-            f"{_clock()} batch {event.batch} of {event.batches}: "
-            f"{len(event.old_remaining)} old instance(s) left, "
-            f"{len(event.new_in_service)} new in service"
-        )
+        return f"{when} {progress_words(event)}"
     if isinstance(event, Note):
         prefix = "" if event.level == "info" else f"{event.level}: "
-        return f"{_clock()} {prefix}{event.text}"
+        return f"{when} {prefix}{event.text}"
     return None
 
 

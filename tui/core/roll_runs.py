@@ -11,6 +11,7 @@ import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import TYPE_CHECKING
 
 from tui.core.rolls.events import Finished, RollEvent
@@ -32,6 +33,8 @@ class RollRun:
     route: str
     cancel: threading.Event = field(default_factory=threading.Event)
     events: list[RollEvent] = field(default_factory=list)
+    # when keyroll learned each event (local time), index for index: the log's one clock
+    learned_at: list[datetime] = field(default_factory=list)
     started: float = field(default_factory=time.monotonic)
     roll: Roll | None = None
     summary: RollSummary | None = None
@@ -44,6 +47,15 @@ class RollRun:
     @property
     def elapsed_s(self) -> float:
         return (self.ended or time.monotonic()) - self.started
+
+    def record(self, event: RollEvent, at: datetime | None = None) -> None:
+        """Keep `event` with the moment keyroll learned it (now, unless `at` says)."""
+        self.learned_at.append(at or datetime.now().astimezone())  # first: readers go by events
+        self.events.append(event)  # list.append is atomic: the UI reads a growing list
+
+    def learned(self, index: int) -> datetime | None:
+        """When keyroll learned event `index`, if the run recorded it."""
+        return self.learned_at[index] if index < len(self.learned_at) else None
 
     @property
     def finished(self) -> Finished | None:
@@ -74,7 +86,7 @@ class RollRuns:
         run = RollRun(next(self._ids), rack, kind, route)
 
         def emit(event: RollEvent) -> None:
-            run.events.append(event)  # list.append is atomic: the UI reads a growing list
+            run.record(event)
             if on_event is not None:
                 on_event(run, event)
 

@@ -27,6 +27,7 @@ from tui.core.rolls.events import Note, PhaseChanged
 from tui.core.rolls.target import RollTarget
 from tui.core.secret import Secret
 from tui.messages import RollEnded, RollUpdated
+from tui.screens.refused_keys import REFUSE_ACTION, refusal_bindings
 from tui.widgets.status import FAILED_STYLE, MUTED_STYLE, ModeBanner, outcome_text
 
 if TYPE_CHECKING:
@@ -67,25 +68,31 @@ def account_lines(overview: AccountOverview | None, *, sandboxed: bool = False) 
     return lines
 
 
+ACCOUNT_BINDINGS: list[BindingType] = [
+    Binding("escape", "back", "Back", id="account.back", tooltip="Back"),
+    Binding(
+        "r",
+        "roll",
+        "Roll key",
+        id="account.roll",
+        tooltip="Roll the account API key through the Console; the new key is shown once",
+    ),
+    Binding(
+        "p",
+        "paste",
+        "Paste key",
+        id="account.paste",
+        tooltip="Save a key you rolled in the web Console, after the Console accepts it",
+    ),
+]
+
+
 class AccountScreen(Screen[None]):
     """The account API key, masked, with roll (`r`) and paste (`p`)."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("escape", "back", "Back", id="account.back", tooltip="Back"),
-        Binding(
-            "r",
-            "roll",
-            "Roll key",
-            id="account.roll",
-            tooltip="Roll the account API key through the Console; the new key is shown once",
-        ),
-        Binding(
-            "p",
-            "paste",
-            "Paste key",
-            id="account.paste",
-            tooltip="Save a key you rolled in the web Console, after the Console accepts it",
-        ),
+        *ACCOUNT_BINDINGS,
+        *refusal_bindings(ACCOUNT_BINDINGS, ACCOUNT_ACTIONS),  # read-only: say why
     ]
 
     def __init__(self, action: str | None = None) -> None:
@@ -156,9 +163,13 @@ class AccountScreen(Screen[None]):
     # which actions are allowed ----------------------------------------------------------------
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        if action in ACCOUNT_ACTIONS and self.keyroll.read_only:
-            return None  # shown, dimmed: read-only
-        return True
+        """Roll and paste are hidden in read-only mode; their keys say why."""
+        if action == REFUSE_ACTION:
+            return self.keyroll.read_only
+        return not (action in ACCOUNT_ACTIONS and self.keyroll.read_only)
+
+    def action_refuse(self) -> None:
+        self._refused()
 
     def _refused(self) -> bool:
         refusal = self.keyroll.roll_refusal(None)

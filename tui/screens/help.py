@@ -74,7 +74,8 @@ class HelpScreen(ModalScreen[None]):
             yield Static(
                 Text(
                     "ctrl+p  the command palette: switch to, open or roll any rack\n"
-                    "Disabled keys are dimmed: read-only mode, or a rack marked read_only.",
+                    "Read-only mode (or a rack marked read_only) hides the keys that change "
+                    "something.",
                     style=MUTED_STYLE,
                 ),
                 id="help-foot",

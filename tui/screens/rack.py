@@ -14,7 +14,7 @@ from rich.text import Text
 from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
-from textual.containers import Horizontal, Vertical
+from textual.containers import Horizontal, VerticalScroll
 from textual.message import Message
 from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Header, Static
@@ -26,6 +26,8 @@ from tui.core.roll_runs import Emit
 from tui.core.rolls.base import Roll
 from tui.core.rolls.target import RollTarget
 from tui.messages import RollEnded
+from tui.screens import breakpoints
+from tui.screens.refused_keys import REFUSE_ACTION, refusal_bindings
 from tui.widgets.status import (
     FAILED_STYLE,
     ModeBanner,
@@ -63,48 +65,57 @@ def instance_age(started: str) -> str:
     return age_text(started) if started else "-"
 
 
+RACK_BINDINGS: list[BindingType] = [
+    Binding("escape", "back", "Back", id="rack.back", tooltip="Back to the racks"),
+    Binding(
+        "r",
+        "roll_rack_key",
+        "Roll API key",
+        id="rack.roll_rack_key",
+        tooltip="Roll the rack's API key (the stack's Password parameter)",
+    ),
+    Binding(
+        "k",
+        "instance_keyroll",
+        "Instance keyroll",
+        id="rack.instance_keyroll",
+        tooltip="Roll the instances' SSH key: pre-flight report first, then confirmation",
+    ),
+    Binding(
+        "c",
+        "key_pairs",
+        "Key pairs",
+        id="rack.key_pairs",
+        tooltip="List the rack's unused key pairs and delete them",
+    ),
+    Binding(
+        "l",
+        "relink",
+        "Re-link",
+        id="rack.relink",
+        tooltip="Give the Console the key keyroll holds (after a cloudformation roll)",
+    ),
+    Binding("w", "watch", "Watch roll", id="rack.watch", tooltip="The latest roll, live"),
+    Binding(
+        "f5",
+        "refresh",
+        "Refresh",
+        id="rack.refresh",
+        tooltip="Read the rack again",
+        show=False,  # the footer is full; `?` lists it
+    ),
+]
+
+
 class RackScreen(Screen[None]):
     """One rack's settings and workload, and its roll actions."""
 
+    VERTICAL_BREAKPOINTS = breakpoints.VERTICAL  # also in test apps, which set none
+    HORIZONTAL_BREAKPOINTS = breakpoints.HORIZONTAL
+
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("escape", "back", "Back", id="rack.back", tooltip="Back to the racks"),
-        Binding(
-            "r",
-            "roll_rack_key",
-            "Roll API key",
-            id="rack.roll_rack_key",
-            tooltip="Roll the rack's API key (the stack's Password parameter)",
-        ),
-        Binding(
-            "k",
-            "instance_keyroll",
-            "Instance keyroll",
-            id="rack.instance_keyroll",
-            tooltip="Roll the instances' SSH key: pre-flight report first, then confirmation",
-        ),
-        Binding(
-            "c",
-            "key_pairs",
-            "Key pairs",
-            id="rack.key_pairs",
-            tooltip="List the rack's unused key pairs and delete them",
-        ),
-        Binding(
-            "l",
-            "relink",
-            "Re-link",
-            id="rack.relink",
-            tooltip="Give the Console the key keyroll holds (after a cloudformation roll)",
-        ),
-        Binding("w", "watch", "Watch roll", id="rack.watch", tooltip="The latest roll, live"),
-        Binding(
-            "f5",
-            "refresh",
-            "Refresh",
-            id="rack.refresh",
-            tooltip="Read the rack again",
-            show=False,  # the footer is full; `?` lists it
-        ),
+        *RACK_BINDINGS,
+        *refusal_bindings(RACK_BINDINGS, ROLL_ACTIONS),  # read-only: say why
     ]
 
     def __init__(self, rack: RackEntry, action: str | None = None) -> None:
@@ -123,7 +134,7 @@ class RackScreen(Screen[None]):
     def compose(self) -> ComposeResult:
         yield Header()
         yield ModeBanner(id="banner")
-        with Vertical(id="rack-body"):
+        with VerticalScroll(id="rack-body"):  # a short terminal scrolls to the focused panel
             with Horizontal(id="rack-top"):
                 yield Static(id="rack-summary")
                 yield DataTable(id="parameters", cursor_type="none", show_header=False)
@@ -294,12 +305,17 @@ class RackScreen(Screen[None]):
     # which actions are allowed ----------------------------------------------------------------
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        """Roll actions show disabled in read-only mode; re-link only for Console racks."""
+        """Roll actions are hidden in read-only mode (their keys say why); re-link only for
+        Console racks."""
+        refused = self.keyroll.roll_refusal(self.rack) is not None
+        if action == REFUSE_ACTION:
+            return refused
         if action == "relink" and self.rack.via != VIA_CONSOLE:
             return False
-        if action in ROLL_ACTIONS and self.keyroll.roll_refusal(self.rack) is not None:
-            return None
-        return True
+        return not (action in ROLL_ACTIONS and refused)
+
+    def action_refuse(self) -> None:
+        self._refused()
 
     def _refused(self) -> bool:
         refusal = self.keyroll.roll_refusal(self.rack)

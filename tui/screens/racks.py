@@ -21,8 +21,10 @@ from textual.widgets.data_table import CellDoesNotExist, RowDoesNotExist
 from tui.core.inventory import RackEntry, RackStatus
 from tui.core.journal import HistoryEntry
 from tui.messages import RollEnded
+from tui.screens.refused_keys import REFUSE_ACTION, refusal_bindings
 from tui.widgets.rack_table import RackTable
 from tui.widgets.status import (
+    READ_ONLY_SENTENCE,
     ModeBanner,
     age_text,
     outcome_text,
@@ -36,15 +38,16 @@ if TYPE_CHECKING:
     from tui.app import KeyrollApp
 
 # (key, label, width): cells that polls update in place get a fixed width, so a longer
-# value never waits for the table to re-measure its columns
+# value never waits for the table to re-measure its columns. Most important first: on a
+# narrow terminal (80 columns) the source and version are what the right edge cuts.
 COLUMNS = (
     Column("Rack", "name"),
-    Column("Source", "source", 8),
+    Column("", "badge"),  # set when the rows are laid out, never updated in place
     Column("Status", "status", 10),
-    Column("Version", "version", 14),
     Column("Instances", "count", 9),
     Column("Last roll", "last", 32),
-    Column("", "badge"),  # set when the rows are laid out, never updated in place
+    Column("Source", "source", 8),
+    Column("Version", "version", 14),
 )
 CURRENT_MARK = "▸ "
 
@@ -70,36 +73,43 @@ def last_roll_text(entry: HistoryEntry | None, running_kind: str | None) -> Text
     return Text.assemble(f"{entry.kind} ", outcome_text(entry.outcome), f" {ago} ago")
 
 
+RACKS_BINDINGS: list[BindingType] = [
+    Binding(
+        "slash",
+        "filter",
+        "Filter",
+        key_display="/",
+        id="racks.filter",
+        tooltip="Show only racks whose name, source or status holds the text",
+    ),
+    Binding(
+        "s",
+        "switch",
+        "Switch",
+        id="racks.switch",
+        tooltip="Make the highlighted rack current for keyroll and the Convox CLI",
+    ),
+    Binding(
+        "w",
+        "watch",
+        "Watch roll",
+        id="racks.watch",
+        tooltip="Open the live view of the highlighted rack's latest roll",
+    ),
+    Binding("a", "account", "Account", id="racks.account", tooltip="The account API key"),
+    Binding("escape", "clear_filter", "Clear filter", show=False, id="racks.clear_filter"),
+]
+CHANGING_ACTIONS = frozenset({"switch"})  # writes files: off in read-only mode
+
+
 class RacksScreen(Screen[None]):
     """Every rack keyroll knows, with live status, last roll and a PRODUCTION badge."""
 
     AUTO_FOCUS = "#racks"
 
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding(
-            "slash",
-            "filter",
-            "Filter",
-            key_display="/",
-            id="racks.filter",
-            tooltip="Show only racks whose name, source or status holds the text",
-        ),
-        Binding(
-            "s",
-            "switch",
-            "Switch",
-            id="racks.switch",
-            tooltip="Make the highlighted rack current for keyroll and the Convox CLI",
-        ),
-        Binding(
-            "w",
-            "watch",
-            "Watch roll",
-            id="racks.watch",
-            tooltip="Open the live view of the highlighted rack's latest roll",
-        ),
-        Binding("a", "account", "Account", id="racks.account", tooltip="The account API key"),
-        Binding("escape", "clear_filter", "Clear filter", show=False, id="racks.clear_filter"),
+        *RACKS_BINDINGS,
+        *refusal_bindings(RACKS_BINDINGS, CHANGING_ACTIONS),  # read-only: say why
     ]
 
     @property
@@ -198,12 +208,12 @@ class RacksScreen(Screen[None]):
         badges = production_badge(rack.production) + read_only_badge(rack.read_only)
         return [
             name,
-            rack.via,
+            badges,
             status_text(status.status if status else ""),
-            (status.version if status else "") or "-",
             str(status.count) if status and status.count else "-",
             self._last(rack.name),
-            badges,
+            rack.via,
+            (status.version if status else "") or "-",
         ]
 
     def _last(self, name: str) -> Text:
@@ -263,6 +273,16 @@ class RacksScreen(Screen[None]):
         self.query_one("#racks", DataTable).focus()
 
     # actions ---------------------------------------------------------------------------------
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        """Switching writes files: hidden in read-only mode (its key says why)."""
+        read_only = self.keyroll.read_only
+        if action == REFUSE_ACTION:
+            return read_only
+        return not (action in CHANGING_ACTIONS and read_only)
+
+    def action_refuse(self) -> None:
+        self.notify(READ_ONLY_SENTENCE, severity="warning")
 
     def _open_highlighted(self) -> None:
         rack = self.selected_rack

@@ -12,11 +12,12 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import Callable
-from typing import Any, Protocol, cast
+from datetime import datetime
+from typing import Any, ClassVar, Protocol, cast
 
 from textual.app import ComposeResult
-from textual.binding import Binding
-from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.binding import Binding, BindingType
+from textual.containers import Horizontal, VerticalScroll
 from textual.screen import Screen
 from textual.timer import Timer
 from textual.widgets import Footer, Header
@@ -34,14 +35,18 @@ from tui.core.rolls.events import (
     ServiceProcesses,
     StackEventSeen,
 )
+from tui.core.rolls.watch import wait_words
 from tui.messages import RollEnded, RollUpdated
+from tui.screens import breakpoints
 from tui.screens.dialogs import ConfirmDialog
+from tui.screens.refused_keys import REFUSE_ACTION
 from tui.widgets.availability import AvailabilityTimeline
-from tui.widgets.event_log import BLANK_TIME, EventLog, event_line
+from tui.widgets.event_log import EventLog, clock, event_line
 from tui.widgets.instance_progress import InstanceReplacement
 from tui.widgets.resource_board import ResourceBoard
 from tui.widgets.roll_header import HeaderState, RollHeader, target_words
 from tui.widgets.roll_outcome import RollOutcome, can_retry
+from tui.widgets.status import READ_ONLY_SENTENCE
 
 FLUSH_S = 0.1  # at most ten redraws a second, whatever the event rate
 BURST_S = 0.02  # a poll's events arrive one message each: wait this long for the rest
@@ -65,6 +70,9 @@ class RollLauncher(Protocol):
 class RollScreen(Screen[None]):
     """One roll, live: `escape` goes back while it goes on, `c` stops watching it."""
 
+    VERTICAL_BREAKPOINTS = breakpoints.VERTICAL  # also in test apps, which set none
+    HORIZONTAL_BREAKPOINTS = breakpoints.HORIZONTAL
+
     DEFAULT_CSS = """
     RollScreen #roll-top {
         height: auto;
@@ -80,12 +88,24 @@ class RollScreen(Screen[None]):
     RollScreen #roll-side {
         width: 1fr;
         height: auto;
+        max-height: 13;
         border: round $primary 50%;
         border-title-color: $text-muted;
+        scrollbar-size-vertical: 1;
+    }
+    /* a short terminal: the panels give way so the log keeps some rows beside the outcome */
+    RollScreen.-short #roll-top, RollScreen.-short #roll-board, RollScreen.-short #roll-side {
+        max-height: 8;
+    }
+    RollScreen.-short #roll-log {
+        min-height: 5;
+    }
+    RollScreen.-short #roll-outcome {
+        max-height: 7;
     }
     """
 
-    BINDINGS = [
+    BINDINGS: ClassVar[list[BindingType]] = [
         Binding(
             "escape",
             "back",
@@ -114,6 +134,7 @@ class RollScreen(Screen[None]):
             id="roll.retry",
             tooltip="Start the same instance keyroll again.",
         ),
+        Binding("t", REFUSE_ACTION, "", show=False),  # read-only: `t` says why it does nothing
     ]
 
     def __init__(self, run: RollRun) -> None:
@@ -154,7 +175,7 @@ class RollScreen(Screen[None]):
             board_box = VerticalScroll(self.board, id="roll-board")
             board_box.border_title = "resources"
             yield board_box
-            side = Vertical(self.availability, self.fleet, id="roll-side")
+            side = VerticalScroll(self.availability, self.fleet, id="roll-side")
             side.border_title = "rack"
             yield side
         yield self.log_view
@@ -195,12 +216,13 @@ class RollScreen(Screen[None]):
             self._flush_timer = None
         self._drawn_at = time.monotonic()
         events = self.roll_run.events
-        fresh = events[self._seen : len(events)]
+        first = self._seen
+        fresh = events[first : len(events)]
         self._seen += len(fresh)
         lines: list[str] = []
         finished: Finished | None = None
-        for event in fresh:
-            line = self._fold(event)
+        for index, event in enumerate(fresh, first):
+            line = self._fold(event, self.roll_run.learned(index))
             if line is not None:
                 lines.append(line)
             if isinstance(event, Finished):
@@ -216,8 +238,8 @@ class RollScreen(Screen[None]):
         if finished is not None and not self._ended:
             self._end(finished)
 
-    def _fold(self, event: RollEvent) -> str | None:
-        """Give one event to its widget; returns its log line, if it has one."""
+    def _fold(self, event: RollEvent, learned: datetime | None) -> str | None:
+        """Give one event to its widget; returns its log line (stamped `learned`), if any."""
         state = self.header_state
         if isinstance(event, StackEventSeen):
             self.board.feed(event)
@@ -225,7 +247,7 @@ class RollScreen(Screen[None]):
             state.watched_with = WATCHED_BY_RACK if rack_api else WATCHED_BY_CLOUDFORMATION
         elif isinstance(event, ProbeSeen):
             self.availability.feed(event)
-            return self._probe_line(event)
+            return self._probe_line(event, learned)
         elif isinstance(event, InstanceProgress | ServiceProcesses):
             self.fleet.feed(event)
         elif isinstance(event, PhaseChanged):
@@ -237,21 +259,21 @@ class RollScreen(Screen[None]):
             self.closing.append(event.text)
         elif isinstance(event, BackoffNotice):
             self.notify(
-                f"AWS throttled the watch; retrying in {event.delay_s:g} s.",
+                f"AWS throttled the watch; retrying in {wait_words(event.delay_s)}.",
                 severity="warning",
                 timeout=min(8.0, max(3.0, event.delay_s)),
             )
-        return event_line(event)
+        return event_line(event, learned)
 
-    def _probe_line(self, probe: ProbeSeen) -> str | None:
+    def _probe_line(self, probe: ProbeSeen, learned: datetime | None) -> str | None:
         """A log line only when the rack starts or stops answering (or does not answer the
         first probe: the Console route switches keys before the rack does)."""
         was, self._last_up = self._last_up, probe.up
         if was == probe.up or (was is None and probe.up):
             return None
         if probe.up:
-            return f"{BLANK_TIME}  · the rack answers again ({probe.detail or 'up'})"
-        return f"{BLANK_TIME}  error: the rack stopped answering ({probe.detail or 'down'})"
+            return f"{clock(learned)}  · the rack answers again ({probe.detail or 'up'})"
+        return f"{clock(learned)}  error: the rack stopped answering ({probe.detail or 'down'})"
 
     def _end(self, finished: Finished) -> None:
         self._ended = True
@@ -275,7 +297,8 @@ class RollScreen(Screen[None]):
                 float(summary.get("longest_outage_s") or 0.0),
             )
             self.availability.redraw()
-        self.outcome.show(summary, self.errors, retry=self._retry_allowed(), closing=self.closing)
+        retry = self._retry_allowed() and not getattr(self.app, "read_only", False)
+        self.outcome.show(summary, self.errors, retry=retry, closing=self.closing)
         self.refresh_bindings()
 
     # actions -------------------------------------------------------------------------------
@@ -285,14 +308,18 @@ class RollScreen(Screen[None]):
         return finished is not None and can_retry(finished.summary)
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        """Hide what cannot apply (False); show the retry disabled (None) when read-only."""
+        """Hide what cannot apply, and the retry in read-only mode (then `t` says why)."""
+        read_only = bool(getattr(self.app, "read_only", False))
         if action == "stop_watching":
             return self.roll_run.running and not self._ended
         if action == "retry":
-            if not self._retry_allowed():
-                return False
-            return None if getattr(self.app, "read_only", False) else True
+            return self._retry_allowed() and not read_only
+        if action == REFUSE_ACTION:
+            return self._retry_allowed() and read_only
         return True
+
+    def action_refuse(self) -> None:
+        self.notify(READ_ONLY_SENTENCE, severity="warning")
 
     def action_back(self) -> None:
         self.app.pop_screen()

@@ -9,7 +9,10 @@ every event).
 from __future__ import annotations
 
 import re
+import textwrap
+from collections import deque
 from collections.abc import Iterable
+from datetime import datetime
 
 from rich.highlighter import Highlighter
 from rich.text import Text
@@ -24,51 +27,86 @@ from tui.core.rolls.events import (
     RollEvent,
     StackEventSeen,
 )
+from tui.core.rolls.instance_progress import progress_words
+from tui.core.rolls.watch import wait_words
 from tui.widgets.resource_board import CATEGORY_STYLE, category_of
 
 MAX_LINES = 2000
 LOGICAL_WIDTH = 30
-BLANK_TIME = " " * 8
+TIME_WIDTH = 8
+BLANK_TIME = " " * TIME_WIDTH
+CONTINUED = " " * (TIME_WIDTH + 2)  # a wrapped line goes on under the text, after the time
+MIN_WRAP_WIDTH = 30  # narrower than this (before the first layout) lines are not wrapped
 LEVEL_WORD = {"info": "·", "warning": "warning:", "error": "error:"}
 LEVEL_STYLE = {"warning:": "bold #ffd75f", "error:": "bold #ff5f5f", "throttled": "#ffd75f"}
-STACK_LINE = re.compile(r"^\d\d:\d\d:\d\d  \S+ +(?P<status>\S+)")
-MARKER = re.compile(r"^ {8}  (?P<word>warning:|error:|throttled)")
+TIME = re.compile(r"^\d\d:\d\d:\d\d")
+STACK_LINE = re.compile(r"^[\d: ]{8}  \S+ +(?P<status>[A-Z]+(?:_[A-Z]+)+)\b")
+MARKER = re.compile(r"^[\d: ]{8}  (?P<word>warning:|error:|throttled)")
 
 
-def event_line(event: RollEvent) -> str | None:
-    """The log line of one event, or None for events other widgets show (probes, services)."""
+def clock(moment: datetime | None) -> str:
+    """`09:30:04` in local time, or blanks when the moment is unknown."""
+    return moment.astimezone().strftime("%H:%M:%S") if moment is not None else BLANK_TIME
+
+
+def event_text(event: RollEvent) -> str | None:
+    """What one event says, without a time; None for events other widgets show (probes,
+    services). A stack event keeps CloudFormation's own time at its end."""
     if isinstance(event, StackEventSeen):
-        when = event.timestamp.astimezone().strftime("%H:%M:%S")
-        line = f"{when}  {event.logical_id:<{LOGICAL_WIDTH}} {event.status}"
-        return f"{line}  {event.reason}" if event.reason else line
+        text = f"{event.logical_id:<{LOGICAL_WIDTH}} {event.status}"
+        if event.reason:
+            text = f"{text}  {event.reason}"
+        return f"{text}  (CloudFormation {clock(event.timestamp)})"
     if isinstance(event, PhaseChanged):
         detail = f": {event.detail}" if event.detail else ""
-        return f"{BLANK_TIME}  ── {event.phase.value}{detail}"
+        return f"── {event.phase.value}{detail}"
     if isinstance(event, Note):
-        return f"{BLANK_TIME}  {LEVEL_WORD.get(event.level, '·')} {event.text}"
+        return f"{LEVEL_WORD.get(event.level, '·')} {event.text}"
     if isinstance(event, BackoffNotice):
-        return f"{BLANK_TIME}  throttled ({event.reason}), retrying in {event.delay_s:g} s"
+        return f"throttled ({event.reason}), retrying in {wait_words(event.delay_s)}"
     if isinstance(event, InstanceProgress):
-        return (
-            f"{BLANK_TIME}  ── instances: batch {event.batch} of {event.batches}, "
-            f"{len(event.new_in_service)} new in service, {len(event.old_remaining)} old left"
-        )
+        return f"── instances: {progress_words(event)}"
     if isinstance(event, Finished):
         outcome = event.outcome.value if event.outcome else "stopped unfinished"
-        return f"{BLANK_TIME}  ── finished: {outcome}"
+        return f"── finished: {outcome}"
     return None
 
 
+def event_line(event: RollEvent, learned: datetime | None = None) -> str | None:
+    """The log line of one event, stamped with the moment keyroll `learned` it.
+
+    One clock for every line: keyroll's. CloudFormation's clock (the sandbox's, sped up; or
+    AWS's, skewed) would interleave with it and put events in the future.
+    """
+    text = event_text(event)
+    return None if text is None else f"{clock(learned)}  {text}"
+
+
+def wrap_line(line: str, width: int) -> list[str]:
+    """`line` cut to `width` columns, its continuations indented under the text."""
+    if width < MIN_WRAP_WIDTH or len(line) <= width:
+        return [line]
+    return textwrap.wrap(
+        line,
+        width,
+        subsequent_indent=CONTINUED,
+        break_on_hyphens=False,
+        drop_whitespace=True,
+    ) or [line]
+
+
 class StatusHighlighter(Highlighter):
-    """Colours a stack event's status by category, and warning/error/throttle markers."""
+    """Dims the time; colours a stack event's status by category, and warning/error/throttle
+    markers."""
 
     def highlight(self, text: Text) -> None:
         plain = text.plain
+        if TIME.match(plain):
+            text.stylize("dim", 0, TIME_WIDTH)
         match = STACK_LINE.match(plain)
         if match:
             status = match["status"]
             text.stylize(CATEGORY_STYLE[category_of(status)], *match.span("status"))
-            text.stylize("dim", 0, 8)
             return
         marker = MARKER.match(plain)
         if marker:
@@ -76,13 +114,19 @@ class StatusHighlighter(Highlighter):
 
 
 class EventLog(Log):
-    """The roll's events as lines; `push` buffers, `flush` writes the batch in one call."""
+    """The roll's events as lines, wrapped to the width; `push` buffers, `flush` writes."""
 
     DEFAULT_CSS = """
     EventLog {
         height: 1fr;
         border: round $primary 50%;
         border-title-color: $text-muted;
+        overflow-x: hidden;
+        overflow-y: auto;
+        scrollbar-gutter: stable;
+        scrollbar-size-vertical: 1;
+        scrollbar-background: $panel;
+        scrollbar-color: $primary 60%;
     }
     """
 
@@ -90,6 +134,8 @@ class EventLog(Log):
         super().__init__(max_lines=max_lines, highlight=True, auto_scroll=True, id=id)
         self.highlighter = StatusHighlighter()
         self._buffer: list[str] = []
+        self.entries: deque[str] = deque(maxlen=max_lines)  # the lines as written, unwrapped
+        self._wrapped_to = 0
         self.border_title = "events"
 
     @property
@@ -114,13 +160,26 @@ class EventLog(Log):
             # lines the cap would drop at once are never written
             batch = self._buffer[-self.max_lines :] if self.max_lines else self._buffer
             self._buffer = []
-            # Log follows only while already at the end; a resize or an early write
-            # (before layout) would stop it for good, so follow explicitly instead
-            self.write_lines(batch, scroll_end=False)
-            if self.follow:
-                self.scroll_end(animate=False, x_axis=False)
+            self.entries.extend(batch)
+            self._write(batch)
         return count
 
-    def on_resize(self) -> None:
+    def _write(self, lines: Iterable[str]) -> None:
+        width = self._wrap_width()
+        self._wrapped_to = width
+        wrapped = [part for line in lines for part in wrap_line(line, width)]
+        # Log follows only while already at the end; a resize or an early write
+        # (before layout) would stop it for good, so follow explicitly instead
+        self.write_lines(wrapped, scroll_end=False)
         if self.follow:
+            self.scroll_end(animate=False, x_axis=False)
+
+    def _wrap_width(self) -> int:
+        return self.scrollable_content_region.width
+
+    def on_resize(self) -> None:
+        if self._wrap_width() != self._wrapped_to and self.entries:
+            self.clear()  # the lines wrap anew to the new width
+            self._write(list(self.entries))
+        elif self.follow:
             self.scroll_end(animate=False, x_axis=False)

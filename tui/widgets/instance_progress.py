@@ -22,6 +22,21 @@ def batch_bar(batch: int, batches: int) -> str:
     return "▰" * done + "▱" * (batches - done)
 
 
+def instance_rows(progress: InstanceProgress) -> list[tuple[str, tuple[str, ...], str, str]]:
+    """(label, ids, style, what) rows; during a rollback the instances it launches have the
+    old key pair, so "new" would mislead: only those from before the roll and the gone."""
+    if progress.rolling_back:
+        return [
+            ("old ", progress.old_remaining, NEW_STYLE, "from before the roll, untouched"),
+            ("gone", progress.terminated, GONE_STYLE, "terminated"),
+        ]
+    return [
+        ("new ", progress.new_in_service, NEW_STYLE, "in service"),
+        ("old ", progress.old_remaining, OLD_STYLE, "still running"),
+        ("gone", progress.terminated, GONE_STYLE, "terminated"),
+    ]
+
+
 class InstanceReplacement(Static):
     """The newest `InstanceProgress` and each service's running/desired processes."""
 
@@ -63,13 +78,14 @@ class InstanceReplacement(Static):
         if progress is None:
             text.append("waiting for the first batch", style="dim")
         else:
+            if progress.rolling_back:
+                text.append(
+                    f"rolling back: {progress.new_key_left} with the new key pair to replace  ",
+                    style=SHORT_STYLE,
+                )
             text.append(f"batch {progress.batch} of {progress.batches}  ")
             text.append(batch_bar(progress.batch, progress.batches), style=NEW_STYLE)
-            rows = (
-                ("new ", progress.new_in_service, NEW_STYLE, "in service"),
-                ("old ", progress.old_remaining, OLD_STYLE, "still running"),
-                ("gone", progress.terminated, GONE_STYLE, "terminated"),
-            )
+            rows = instance_rows(progress)
             for label, ids, style, what in rows:
                 if ids:
                     text.append(f"\n  {label} ", style="bold")

@@ -18,6 +18,10 @@ UNKNOWN_STYLE = "#d7af5f"
 MUTED_STYLE = "#8a8a8a"
 PRODUCTION_STYLE = "bold #ffffff on #af005f"
 READ_ONLY_STYLE = "bold #000000 on #d7af5f"
+READ_ONLY_SENTENCE = (
+    "keyroll runs read-only (--read-only): it shows everything and changes nothing (no roll, "
+    "switch or deletion)."
+)
 
 STATUS_STYLES = {
     "running": COMPLETE_STYLE,
@@ -76,7 +80,7 @@ def mode_banner_text(*, sandboxed: bool, automatic: bool, scenario: str, read_on
             f"(scenario {scenario}); nothing real is touched."
         )
     if read_only:
-        parts.append("READ-ONLY: every roll action is disabled.")
+        parts.append("READ-ONLY: nothing is rolled, switched or deleted; those keys are off.")
     return "\n".join(parts)
 
 

@@ -64,6 +64,8 @@ class InstanceProgress:
     old_remaining: tuple[str, ...] = ()
     new_in_service: tuple[str, ...] = ()
     terminated: tuple[str, ...] = ()
+    rolling_back: bool = False
+    new_key_left: int = 0  # during a rollback: instances with the new key pair it still replaces
 
 
 @dataclass(frozen=True)

@@ -62,6 +62,17 @@ def plan_message(old: str, new: str, instance_ids: list[str]) -> str:
     )
 
 
+def plan_words(old: str, new: str, instance_ids: list[str]) -> str:
+    """The same plan as the person watching reads it (the rack route learns the new key
+    pair's name only once the rack has made it)."""
+    replacement = new or "a new key pair the rack makes"
+    ids = ", ".join(instance_ids) or "none listed"
+    return (
+        f"key pair {old or '(none)'} to be replaced by {replacement}; "
+        f"{len(instance_ids)} instance(s) to replace: {ids}"
+    )
+
+
 class InstanceKeyRoll(Roll):
     """Roll one rack's instance SSH key by the `rack` or the `cloudformation` route.
 
@@ -158,7 +169,7 @@ class InstanceKeyRoll(Roll):
     def _request_by_rack(self, client: RackClient, region: str) -> Outcome:
         watch = self._watcher(client)
         watch.baseline(region_hint=region)
-        self.step(Phase.UPDATE_REQUESTED, message=plan_message(self.old_key_name, "", self.old_ids))
+        self._step_update_requested()
         try:
             client.instance_keyroll()
         except ClientError as error:
@@ -187,10 +198,7 @@ class InstanceKeyRoll(Roll):
         stack = self.target.rack.stack
         watch = self._watcher(client)
         watch.baseline(region_hint=region)
-        self.step(
-            Phase.UPDATE_REQUESTED,
-            message=plan_message(self.old_key_name, self.new_key_name, self.old_ids),
-        )
+        self._step_update_requested()
         try:
             update_parameters(self._aws_target(), stack, {KEY: self.new_key_name})
         except KeyrollError as error:
@@ -345,7 +353,7 @@ class InstanceKeyRoll(Roll):
                 f"before; key pair {self.new_key_name} is unused (its private key stays in "
                 "keyroll's keystore)."
             )
-        self.note(f"Retry once the stack is stable: `keyroll roll instance-key {name}`.")
+        self.note(f"Retry once the stack is stable: `{self.retry_command()}`.")
         return outcome
 
     def _verify(self, client: RackClient | None) -> Outcome:
@@ -384,7 +392,7 @@ class InstanceKeyRoll(Roll):
             return (
                 f"CloudFormation finished but {name}'s Key parameter still names "
                 f"{self.old_key_name or '(none)'}; check the stack's events, then run "
-                f"`keyroll roll instance-key {name}` again."
+                f"`{self.retry_command()}` again."
             )
         if not ids:
             return (
@@ -394,7 +402,7 @@ class InstanceKeyRoll(Roll):
         return (
             f"The Key parameter now names {key_name} but {len(leftovers)} instance(s) from "
             f"before the roll still run ({', '.join(leftovers)}) with the old key; check the "
-            f"Instances group, then run `keyroll roll instance-key {name}` again."
+            f"Instances group, then run `{self.retry_command()}` again."
         )
 
     def _current_state(self, client: RackClient | None) -> tuple[str, list[str]]:
@@ -432,6 +440,22 @@ class InstanceKeyRoll(Roll):
         return continue_instance_key(self, record, confirm)
 
     # helpers -------------------------------------------------------------------------------
+
+    def _step_update_requested(self) -> None:
+        """`step(UPDATE_REQUESTED)`, with the plan in the journal's words for a resume and in
+        the person's words on screen."""
+        old, new, ids = self.old_key_name, self.new_key_name, self.old_ids
+        self.target.journal.step(
+            self.roll_id, Phase.UPDATE_REQUESTED.value, message=plan_message(old, new, ids)
+        )
+        self._phase(Phase.UPDATE_REQUESTED, plan_words(old, new, ids))
+
+    def retry_command(self) -> str:
+        """The headless command that starts this keyroll again as it was started (a forced
+        roll needs `--force` again, or the pre-flight refuses it)."""
+        via = f" --via {self.route}" if self.route != ROUTES[0] else ""
+        force = " --force" if self.force else ""
+        return f"keyroll roll instance-key {self.target.name}{via}{force}"
 
     def _reachable_client(self) -> RackClient | None:
         """The rack as keyroll normally reaches it, or None when it cannot be reached."""

@@ -55,6 +55,8 @@ class InstanceTracker:
         self._terminating = 0
         self.new_in_service: list[str] = []
         self.new_seen: list[str] = []
+        self._to_undo = 0  # instances with the new key pair a rollback replaces
+        self._terminated_before_rollback = 0
         self.terminated: list[str] = []
         self._last: InstanceProgress | None = None
 
@@ -63,6 +65,14 @@ class InstanceTracker:
     @property
     def old_remaining(self) -> tuple[str, ...]:
         return tuple(i for i in self.old_ids if i not in self.terminated)
+
+    @property
+    def new_key_left(self) -> int:
+        """During a rollback: the instances with the new key pair it has still to replace."""
+        if not self.rolling_back:
+            return 0
+        undone = len(self.terminated) - self._terminated_before_rollback
+        return max(0, self._to_undo - undone)
 
     @property
     def all_replaced(self) -> bool:
@@ -76,6 +86,8 @@ class InstanceTracker:
             old_remaining=self.old_remaining,
             new_in_service=tuple(self.new_in_service),
             terminated=tuple(self.terminated),
+            rolling_back=self.rolling_back,
+            new_key_left=self.new_key_left,
         )
 
     def _changed(self) -> InstanceProgress | None:
@@ -108,6 +120,8 @@ class InstanceTracker:
             self._started_updates += 1
             if self._started_updates > 1:
                 self.rolling_back = True
+                self._to_undo = int(match["count"])  # the instances that got the new key pair
+                self._terminated_before_rollback = len(self.terminated)
                 self._added = self._terminating = self.batch = 0
             self.batch_size = max(1, int(match["size"]))
             self.batches = max(1, math.ceil(int(match["count"]) / self.batch_size))
@@ -144,6 +158,22 @@ class InstanceTracker:
             replaced = max(len(self.new_seen), len(self.terminated))
             self.batch = max(self.batch, math.ceil(replaced / self.batch_size))
         return self._changed()
+
+
+def progress_words(progress: InstanceProgress) -> str:
+    """Batch n of m and where the instances stand, worded for what is really happening: a
+    rollback replaces the instances that got the new key pair by ones with the old key pair."""
+    batch = f"batch {progress.batch} of {progress.batches}"
+    if not progress.rolling_back:
+        return (
+            f"{batch}: {len(progress.old_remaining)} old instance(s) left, "
+            f"{len(progress.new_in_service)} new in service"
+        )
+    return (
+        f"rolling back, {batch}: {progress.new_key_left} instance(s) with the new key pair "
+        f"still to replace by ones with the old key pair, {len(progress.old_remaining)} from "
+        "before the roll untouched"
+    )
 
 
 @dataclass(frozen=True)

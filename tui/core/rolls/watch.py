@@ -32,6 +32,13 @@ AWS_ERRORS_BEFORE_FALLBACK = 5
 QUIET_POLLS_BEFORE_GIVING_UP = 8  # the rack reads running and nothing says the update began
 
 
+def wait_words(delay_s: float) -> str:
+    """A back-off delay as people read it: `8 s`, or tenths below two seconds (`1.7 s`)."""
+    if delay_s < 2:
+        return f"{delay_s:.1f} s"
+    return f"{round(delay_s)} s"
+
+
 class WatchCancelled(KeyrollError):
     """The watch was stopped; the update itself goes on in CloudFormation."""
 

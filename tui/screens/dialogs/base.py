@@ -7,6 +7,8 @@ from typing import TypeVar
 from textual.binding import Binding
 from textual.screen import ModalScreen
 
+from tui.screens import breakpoints
+
 ResultType = TypeVar("ResultType")
 
 DIALOG_CSS = """
@@ -25,6 +27,23 @@ Dialog > .dialog-box {
 }
 Dialog > .dialog-box.-danger {
     border: thick $error;
+}
+/* a long dialog: its body scrolls between a fixed title and fixed buttons */
+Dialog .dialog-body {
+    height: auto;
+}
+Dialog.-short > .dialog-box {
+    padding: 0 1;
+}
+Dialog.-short .dialog-title, Dialog.-short .dialog-buttons {
+    margin: 0;
+}
+Dialog.-short > .dialog-box.-long, Dialog.-medium > .dialog-box.-long {
+    height: 100%;
+}
+Dialog.-short > .dialog-box.-long > .dialog-body,
+Dialog.-medium > .dialog-box.-long > .dialog-body {
+    height: 1fr;
 }
 Dialog .dialog-title {
     text-style: bold;
@@ -57,6 +76,9 @@ Dialog Input {
 
 class Dialog(ModalScreen[ResultType]):
     """A modal keyroll dialog: `escape` cancels (the result is the dialog's `cancelled`)."""
+
+    VERTICAL_BREAKPOINTS = breakpoints.VERTICAL  # also in test apps, which set none
+    HORIZONTAL_BREAKPOINTS = breakpoints.HORIZONTAL
 
     DEFAULT_CSS = DIALOG_CSS
     BINDINGS = [

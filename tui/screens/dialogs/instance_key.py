@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
-from textual.containers import Horizontal, VerticalScroll
+from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.widgets import Button, Input, RadioButton, RadioSet, Static
 
 from tui.core.inventory import RackEntry
@@ -111,32 +111,34 @@ class InstanceKeyrollDialog(Dialog[InstanceKeyRequest | None]):
     def compose(self) -> ComposeResult:
         rack, report = self.rack, self.report
         danger = self.blocked or self.needs_typing
-        with VerticalScroll(classes="dialog-box" + (" -danger" if danger else "")):
+        with Vertical(classes="dialog-box -long" + (" -danger" if danger else "")):
             title = Text.assemble("Roll the instance SSH key of ", (rack.name, "bold"))
             if rack.production:
                 title.append("  ")
                 title.append(" PRODUCTION ", style="bold #ffffff on #af005f")
             yield Static(title, classes="dialog-title")
-            yield Static(report_text(report), classes="dialog-text", id="instance-key-report")
+            with VerticalScroll(classes="dialog-body", id="instance-key-body"):
+                yield Static(report_text(report), classes="dialog-text", id="instance-key-report")
+                if not self.blocked:
+                    with RadioSet(id="instance-key-route"):
+                        for n, route in enumerate(ROUTES):
+                            yield RadioButton(
+                                ROUTE_LABELS[route],
+                                value=n == 0,
+                                name=route,
+                                id=f"instance-key-route-{route}",
+                            )
+                    yield Static("", classes="dialog-text", id="instance-key-plan")
+            # the confirmation and the buttons stay in view however short the terminal
             if self.blocked:
                 yield Static(
                     "The keyroll cannot start until the blocker above is gone.",
                     classes="dialog-error",
                 )
-            else:
-                with RadioSet(id="instance-key-route"):
-                    for n, route in enumerate(ROUTES):
-                        yield RadioButton(
-                            ROUTE_LABELS[route],
-                            value=n == 0,
-                            name=route,
-                            id=f"instance-key-route-{route}",
-                        )
-                yield Static("", classes="dialog-text", id="instance-key-plan")
-                if self.needs_typing:
-                    why = "despite the downtime risk" if report.risks else "on a production rack"
-                    yield Static(Text.assemble("Type ", (rack.name, "bold"), f" to roll {why}:"))
-                    yield TypedConfirmation(rack.name, id="instance-key-typed")
+            elif self.needs_typing:
+                why = "despite the downtime risk" if report.risks else "on a production rack"
+                yield Static(Text.assemble("Type ", (rack.name, "bold"), f" to roll {why}:"))
+                yield TypedConfirmation(rack.name, id="instance-key-typed")
             with Horizontal(classes="dialog-buttons"):
                 if not self.blocked:
                     yield Button(

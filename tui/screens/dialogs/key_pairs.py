@@ -11,7 +11,7 @@ from collections.abc import Sequence
 from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
-from textual.containers import Horizontal, VerticalScroll
+from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.widgets import Button, SelectionList, Static
 from textual.widgets.selection_list import Selection
 from textual.worker import Worker, WorkerState
@@ -47,19 +47,20 @@ class KeyPairsDialog(Dialog[list[str] | None]):
         return bool(getattr(self.app, "read_only", False) or self.rack.read_only)
 
     def compose(self) -> ComposeResult:
-        with VerticalScroll(classes="dialog-box"):
+        with Vertical(classes="dialog-box -long"):
             yield Static(
                 Text.assemble("Instance key pairs of ", (self.rack.name, "bold")),
                 classes="dialog-title",
             )
-            yield Static(self._kept_text(), classes="dialog-text", id="key-pairs-kept")
-            yield SelectionList[str](
-                *[
-                    Selection(f"{v.name}  created {created_words(v)}", v.name, True, id=v.name)
-                    for v in self.unused
-                ],
-                id="key-pairs-unused",
-            )
+            with VerticalScroll(classes="dialog-body"):
+                yield Static(self._kept_text(), classes="dialog-text", id="key-pairs-kept")
+                yield SelectionList[str](
+                    *[
+                        Selection(f"{v.name}  created {created_words(v)}", v.name, True, id=v.name)
+                        for v in self.unused
+                    ],
+                    id="key-pairs-unused",
+                )
             yield Static("", classes="dialog-error", id="key-pairs-status")
             with Horizontal(classes="dialog-buttons"):
                 yield Button("Delete selected", variant="error", id="key-pairs-delete")

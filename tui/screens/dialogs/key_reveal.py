@@ -62,6 +62,7 @@ class KeyRevealDialog(Dialog[None]):
             return
         self.app.copy_to_clipboard(self._key.reveal())
         self.notify("The key is on the clipboard.", title="Copied")
+        self.query_one("#reveal-done", Button).focus()  # copied: Enter now closes
 
     @on(Button.Pressed, "#reveal-copy")
     def _copy(self) -> None:

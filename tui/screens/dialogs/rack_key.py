@@ -12,9 +12,10 @@ from textual.widgets import Button, Checkbox, Input, RadioButton, RadioSet, Stat
 
 from tui.core.errors import KeyrollError
 from tui.core.inventory import VIA_CONSOLE, RackEntry
-from tui.core.keygen import validate_own_key
+from tui.core.keygen import RECOMMENDED_MIN_LENGTH, validate_own_key
 from tui.core.secret import Secret
 from tui.screens.dialogs.base import Dialog
+from tui.screens.dialogs.confirm import ConfirmDialog
 from tui.screens.dialogs.typed import TypedConfirmation
 
 ROUTE_LABELS = {
@@ -86,6 +87,12 @@ def rack_key_plan(rack: RackEntry, route: str, *, own_key: bool, relink: bool) -
 class RackKeyRollDialog(Dialog[RackKeyRequest | None]):
     """Choose how to roll `rack`'s API key; production racks need their name typed."""
 
+    DEFAULT_CSS = """
+    RackKeyRollDialog #rack-key-own-box {
+        height: auto;
+    }
+    """
+
     def __init__(self, rack: RackEntry) -> None:
         super().__init__()
         self.rack = rack
@@ -93,40 +100,46 @@ class RackKeyRollDialog(Dialog[RackKeyRequest | None]):
 
     def compose(self) -> ComposeResult:
         rack = self.rack
-        with VerticalScroll(classes="dialog-box" + (" -danger" if rack.production else "")):
+        danger = " -danger" if rack.production else ""
+        with Vertical(classes="dialog-box -long" + danger):
             title = Text.assemble("Roll the rack API key of ", (rack.name, "bold"))
             if rack.production:
                 title.append("  ")
                 title.append(" PRODUCTION ", style="bold #ffffff on #af005f")
             yield Static(title, classes="dialog-title")
-            yield Static("Route", classes="dialog-label")
-            with RadioSet(id="rack-key-route"):
-                for n, route in enumerate(self.routes):
-                    yield RadioButton(
-                        ROUTE_LABELS[route], value=n == 0, name=route, id=f"rack-key-route-{route}"
+            with VerticalScroll(classes="dialog-body", id="rack-key-body"):
+                yield Static("Route", classes="dialog-label")
+                with RadioSet(id="rack-key-route"):
+                    for n, route in enumerate(self.routes):
+                        yield RadioButton(
+                            ROUTE_LABELS[route],
+                            value=n == 0,
+                            name=route,
+                            id=f"rack-key-route-{route}",
+                        )
+                with Vertical(id="rack-key-own-box"):
+                    yield Static("Key", classes="dialog-label")
+                    with RadioSet(id="rack-key-source"):
+                        yield RadioButton(
+                            "a random key (40-50 letters and digits)",
+                            value=True,
+                            id="rack-key-source-random",
+                        )
+                        yield RadioButton("my own key", name="own", id="rack-key-source-own")
+                    yield Input(
+                        placeholder="your key: letters and digits, at most 50",
+                        password=True,
+                        id="rack-key-own",
+                        disabled=True,
                     )
-            with Vertical(id="rack-key-own-box"):
-                yield Static("Key", classes="dialog-label")
-                with RadioSet(id="rack-key-source"):
-                    yield RadioButton(
-                        "a random key (40-50 letters and digits)",
+                if rack.via == VIA_CONSOLE:
+                    yield Checkbox(
+                        "Re-link the Console with the new key afterwards",
                         value=True,
-                        id="rack-key-source-random",
+                        id="rack-key-relink",
                     )
-                    yield RadioButton("my own key", name="own", id="rack-key-source-own")
-                yield Input(
-                    placeholder="your key: letters and digits, at most 50",
-                    password=True,
-                    id="rack-key-own",
-                    disabled=True,
-                )
-            if rack.via == VIA_CONSOLE:
-                yield Checkbox(
-                    "Re-link the Console with the new key afterwards",
-                    value=True,
-                    id="rack-key-relink",
-                )
-            yield Static("", classes="dialog-text", id="rack-key-plan")
+                yield Static("", classes="dialog-text", id="rack-key-plan")
+            # the confirmation and the buttons stay in view however short the terminal
             if rack.production:
                 yield Static(Text.assemble("Type ", (rack.name, "bold"), " to confirm:"))
                 yield TypedConfirmation(rack.name, id="rack-key-typed")
@@ -203,5 +216,18 @@ class RackKeyRollDialog(Dialog[RackKeyRequest | None]):
                 self.query_one("#rack-key-error", Static).update(str(error))
                 field.focus()
                 return
-        relink = self.relink and self.route == "cloudformation"
-        self.dismiss(RackKeyRequest(self.route, own, relink))
+        request = RackKeyRequest(self.route, own, self.relink and self.route == "cloudformation")
+        if own is None or len(own.reveal()) >= RECOMMENDED_MIN_LENGTH:
+            self.dismiss(request)
+            return
+        question = (
+            f"Your key has {len(own.reveal())} characters; keys shorter than "
+            f"{RECOMMENDED_MIN_LENGTH} are easier to guess (a random key has 40 to 50). "
+            "Roll with it anyway?"
+        )
+
+        def answered(yes: bool | None) -> None:
+            if yes:
+                self.dismiss(request)
+
+        self.app.push_screen(ConfirmDialog(question, None), answered)

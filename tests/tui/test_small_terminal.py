@@ -1,0 +1,102 @@
+"""80x24, the classic terminal: every panel keeps rows, every dialog keeps its buttons in view.
+
+A widget counts as seen only if it is what the screen shows at its centre (not under a
+border, not scrolled out, not squashed to nothing).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+from textual.widget import Widget
+from textual.widgets import Button, DataTable, RadioSet
+
+from tests.tui.conftest import until_statuses, wait_for
+from tests.tui.roll_harness import isolate_aws, screen_text
+from tests.tui.test_dialogs import DEV, PRODUCTION, DialogHost, report
+from tui.core.preflight import ServiceRisk
+from tui.screens.dialogs import InstanceKeyrollDialog, RackKeyRollDialog
+
+CLASSIC = (80, 24)
+
+
+@pytest.fixture(autouse=True)
+def _no_aws(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    isolate_aws(monkeypatch, tmp_path)
+
+
+def on_screen(widget: Widget) -> bool:
+    """Whether the screen shows `widget` at the centre of its region."""
+    region = widget.region
+    if region.height == 0 or region.width == 0:
+        return False
+    try:
+        shown, _ = widget.screen.get_widget_at(*region.center)
+    except Exception:  # outside the screen
+        return False
+    return shown is widget or widget in shown.ancestors_with_self
+
+
+async def test_the_racks_table_shows_the_production_badge(make_app: Any) -> None:
+    app, _ = make_app()
+    async with app.run_test(size=CLASSIC) as pilot:
+        await until_statuses(pilot, app)
+        await pilot.pause(0.1)
+        line = next(line for line in screen_text(app).splitlines() if "acme/production" in line)
+        assert "PRODUCTION" in line
+
+
+async def test_the_rack_screen_gives_instances_and_services_rows(make_app: Any) -> None:
+    app, _ = make_app()
+    async with app.run_test(size=CLASSIC) as pilot:
+        await until_statuses(pilot, app)
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: getattr(app.screen, "overview", None) is not None)
+        await pilot.pause(0.1)
+        for table_id in ("#instances", "#services"):
+            table = app.screen.query_one(table_id, DataTable)
+            assert table.scrollable_content_region.height >= 4  # a header and three rows
+            assert on_screen(table)
+        history = app.screen.query_one("#history", DataTable)
+        history.focus()  # the less important panel gave way: focus scrolls it into view
+        await pilot.pause(0.1)
+        assert on_screen(history)
+
+
+async def test_the_rack_key_dialog_shows_its_key_choice_and_start_button() -> None:
+    app = DialogHost(RackKeyRollDialog(DEV))
+    async with app.run_test(size=CLASSIC) as pilot:
+        await pilot.pause(0.1)
+        dialog = app.screen
+        source = dialog.query_one("#rack-key-source", RadioSet)
+        assert source.region.height >= 4
+        start = dialog.query_one("#rack-key-start", Button)
+        assert on_screen(start)
+        await pilot.press("tab")  # to the key choice: it scrolls into view
+        await pilot.pause(0.1)
+        assert source.has_focus and on_screen(source)
+        assert on_screen(start)
+        await pilot.press("tab")
+        assert start.has_focus
+        await pilot.press("enter")
+        assert app.results and app.results[0].route == "rack"
+
+
+async def test_the_production_dialogs_keep_the_typed_name_and_start_in_view() -> None:
+    for dialog, typed_id, start_id in (
+        (RackKeyRollDialog(PRODUCTION), "#rack-key-typed", "#rack-key-start"),
+        (
+            InstanceKeyrollDialog(
+                PRODUCTION, report(risks=[ServiceRisk("worker", "worker", 1, 1)])
+            ),
+            "#instance-key-typed",
+            "#instance-key-start",
+        ),
+    ):
+        app = DialogHost(dialog)
+        async with app.run_test(size=CLASSIC) as pilot:
+            await pilot.pause(0.1)
+            assert on_screen(dialog.query_one(typed_id))
+            assert on_screen(dialog.query_one(start_id))
