@@ -33,13 +33,19 @@ def sandbox_workspace(
     speed: float = SPEED,
     seed: int = 7,
     aws: bool = False,
+    stepped: bool = False,
 ) -> Iterator[Workspace]:
     """A started sandbox and a workspace (keyroll home, CLI dir) for it under `directory`.
 
     With `aws`, keyroll's settings point at the sandbox's AWS endpoint (started here if the
     runtime does not start it); without, they have no AWS and watches use the rack's status.
+    With `stepped`, the world's clock stands still until the test advances it
+    (`tests/stepping.py`); `speed` is then unused.
     """
-    with Sandbox(scenario=scenario, speed=speed, seed=seed) as sandbox, ExitStack() as stack:
+    with (
+        Sandbox(scenario=scenario, speed=speed, seed=seed, stepped=stepped) as sandbox,
+        ExitStack() as stack,
+    ):
         if aws and not sandbox.aws:
             sandbox.aws = stack.enter_context(AwsEndpoint(sandbox.world)).info()
         elif not aws:
