@@ -140,6 +140,12 @@ class Stepper:
     def start(self) -> None:
         self._thread.start()
 
+    def ended(self, timeout: float = POLL_TIMEOUT_S) -> bool:
+        """Wait (up to `timeout` real seconds) for the stepper to end by itself, as it does
+        when it fails; whether it ended."""
+        self._thread.join(timeout)
+        return not self._thread.is_alive()
+
     def stop(self) -> None:
         with self.world.changed:
             self._stop = True

@@ -61,6 +61,12 @@ def sandbox_workspace(
         )
 
 
+def fleet_polls(stack: str) -> str:
+    """The request counter of an instance roll's fleet watch: only its thread lists the
+    rack's instances while the roll watches, one request after another."""
+    return f"{stack} GET /instances"
+
+
 def target(workspace: Workspace, name: str) -> RollTarget:
     return target_for(workspace, name)
 
