@@ -23,6 +23,8 @@ from tui.sandbox.write_config import write_config
 
 SPEED = 60.0  # a three-instance keyroll (about 60 simulated seconds) takes about 1 s
 FAST = RollOptions(poll_s=0.1, probe_s=0.1, poll_jitter=0.0, verify_s=5.0)
+# In a stepped world each step waits for two fleet polls: a shorter interval, a shorter test.
+STEPPED = RollOptions(poll_s=0.05, probe_s=0.1, poll_jitter=0.0, verify_s=5.0)
 
 
 @contextmanager

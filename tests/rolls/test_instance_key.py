@@ -14,6 +14,7 @@ import pytest
 from tests.aws_support import aws_env
 from tests.rolls.instance_key_support import (
     FAST,
+    STEPPED,
     Recorder,
     aws_wired,
     fleet_polls,
@@ -64,7 +65,7 @@ def test_staging_with_safe_services_rolls_without_force(tmp_path: Path, with_aws
 
         # every instance list is read before the world moves on: each batch is seen
         with stepping(sandbox.world, fleet_polls("staging"), polled_by="the roll's fleet watch"):
-            roll = InstanceKeyRoll(target(ws, "acme/staging"), "rack", options=FAST, emit=seen)
+            roll = InstanceKeyRoll(target(ws, "acme/staging"), "rack", options=STEPPED, emit=seen)
             summary = roll.run()
 
         assert summary.outcome is Outcome.SUCCEEDED, summary.messages
@@ -198,7 +199,7 @@ def test_rollback_reports_the_ssh_key_mismatch_with_reasons_and_a_retry(
         # every instance list is read before the world moves on: the batches are seen
         with stepping(sandbox.world, fleet_polls("production"), polled_by="the fleet watch"):
             summary = InstanceKeyRoll(
-                target(ws, "acme/production"), "rack", force=True, options=FAST
+                target(ws, "acme/production"), "rack", force=True, options=STEPPED
             ).run()
 
         assert summary.outcome is Outcome.ROLLED_BACK
