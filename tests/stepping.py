@@ -158,21 +158,23 @@ class Stepper:
 def stepping(
     world: World,
     *operations: str,
+    polls: Callable[[], int] | None = None,
     polled_by: str = "the roll's watch",
     step_s: float = STEP_S,
     max_steps: int = MAX_STEPS,
     poll_timeout_s: float = POLL_TIMEOUT_S,
 ) -> Iterator[Stepper]:
     """While the block runs, step the world each time the code under test has polled it
-    (`operations`: request counters only it increments, one request after another).
+    (`operations`: request counters only it increments, one request after another; or
+    `polls`, any counter of completed polls, read under the world's lock after each request).
 
     A failure of the stepper (no poll for `poll_timeout_s`, `max_steps` used up) is raised as
     the block ends, unless the block itself raised.
     """
     stepper = Stepper(
         world,
-        requests_of(world, *operations),
-        polled_by=f"{polled_by} ({' / '.join(operations)})",
+        polls or requests_of(world, *operations),
+        polled_by=f"{polled_by} ({' / '.join(operations)})" if operations else polled_by,
         step_s=step_s,
         max_steps=max_steps,
         poll_timeout_s=poll_timeout_s,
