@@ -46,6 +46,11 @@ def open_ws() -> Iterator[Callable[..., Workspace]]:
         yield make
 
 
+def probes_seen(events: list[RollEvent]) -> Callable[[], int]:
+    """How many probes a roll reported so far (a poll counter for `stepping`)."""
+    return lambda: sum(isinstance(e, ProbeSeen) for e in events)
+
+
 def world_accepts(ws: Workspace, rack: str, key: Secret) -> bool:
     with ws.sandbox.world.locked():
         return bool(ws.sandbox.world.rack(rack).accepts(key.reveal()))
@@ -71,12 +76,8 @@ def test_direct_roll_keeps_the_rack_available_and_leaves_every_file_right(
     old = ws.keystore.current(host)
     assert old is not None
     events: list[RollEvent] = []
-
-    def probes_seen() -> int:
-        return sum(isinstance(e, ProbeSeen) for e in events)
-
     # the world moves a step only after two more probes: the probe sees the whole update
-    with stepping(ws.sandbox.world, polls=probes_seen, polled_by="the availability probe"):
+    with stepping(ws.sandbox.world, polls=probes_seen(events), polled_by="the availability probe"):
         summary, _ = roll(ws, "dev", "rack", events=events)
     assert summary.outcome is Outcome.SUCCEEDED, summary.messages
     new = ws.keystore.current(host)
@@ -152,7 +153,7 @@ def test_own_key_is_used(open_ws: Callable[..., Workspace]) -> None:
 
 
 def test_refused_while_the_stack_updates(open_ws: Callable[..., Workspace]) -> None:
-    ws = open_ws(speed=1.0)
+    ws = open_ws(stepped=True)  # the update stays in progress
     ws.sandbox.world.update_rack_parameters("dev", {"InstanceType": "t3.large"})
     summary, _ = roll(ws, "dev", "rack")
     assert summary.outcome is Outcome.REFUSED
@@ -168,9 +169,13 @@ def test_the_rack_route_refuses_a_console_rack(open_ws: Callable[..., Workspace]
 
 
 def test_console_route_rolls_a_key_nobody_sees(open_ws: Callable[..., Workspace]) -> None:
-    ws = open_ws(speed=20.0)
+    ws = open_ws(stepped=True)
     before = dict(ws.sandbox.world.console.rack_keys)
-    summary, _ = roll(ws, "acme/staging", "console")
+    events: list[RollEvent] = []
+    probes = probes_seen(events)
+    # the world moves a step only after two more probes: the probe sees the outage
+    with stepping(ws.sandbox.world, polls=probes, polled_by="the availability probe"):
+        summary, _ = roll(ws, "acme/staging", "console", events=events)
     assert summary.outcome is Outcome.SUCCEEDED, summary.messages
     after = ws.sandbox.world.console.rack_keys["acme/staging"]
     assert after != before["acme/staging"]
@@ -179,14 +184,15 @@ def test_console_route_rolls_a_key_nobody_sees(open_ws: Callable[..., Workspace]
 
 
 def test_two_rolls_of_one_rack_at_once_one_refuses(open_ws: Callable[..., Workspace]) -> None:
-    ws = open_ws(speed=5.0)
+    ws = open_ws(stepped=True)  # the first roll's update waits for the world to be stepped
     results: list[Any] = []
     first = threading.Thread(target=lambda: results.append(roll(ws, "dev", "rack")[0]))
     first.start()
     while not list((ws.state_dir / "rolls").glob("*.json")):
         threading.Event().wait(0.01)
     second, _ = roll(ws, "dev", "rack")
-    first.join()
+    with stepping(ws.sandbox.world, "dev GET /system", polled_by="the first roll"):
+        first.join()
     assert second.outcome is Outcome.REFUSED
     assert (
         "another keyroll process" in second.messages[-1]
