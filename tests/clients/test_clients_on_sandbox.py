@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 
+from tests.stepping import step_until
 from tui.clients import errors
 from tui.clients.console import ConsoleClient
 from tui.clients.console_actions import relink_rack, roll_account_key, roll_rack_key
@@ -55,13 +55,6 @@ def console(sandbox: Sandbox, key: Secret | None = None) -> ConsoleClient:
     return ConsoleClient(info["url"], key or Secret(info["api_key"]))
 
 
-def wait_until(condition: Callable[[], bool], timeout: float = 20.0) -> None:
-    deadline = time.monotonic() + timeout
-    while not condition():
-        assert time.monotonic() < deadline, "condition not met in time"
-        time.sleep(0.02)
-
-
 def test_every_rack_call_parses(sandbox: Sandbox) -> None:
     with direct(sandbox) as rack:
         assert rack.auth() == ""
@@ -90,32 +83,37 @@ def test_every_rack_call_parses(sandbox: Sandbox) -> None:
         assert sorted(counts.values())[:3] == [1, 2, 3]
 
 
-def test_update_parameters_and_keyroll_start_stack_updates(sandbox: Sandbox) -> None:
+def test_update_parameters_and_keyroll_start_stack_updates(
+    make_sandbox: Callable[..., Sandbox],
+) -> None:
+    sandbox = make_sandbox(stepped=True)
+    world = sandbox.world
     with direct(sandbox, "acme/staging") as rack:
         old_key_name = rack.system().key_name
         rack.instance_keyroll()
         assert rack.system().status == "updating"
-        wait_until(lambda: rack.system().status == "running")
+        step_until(world, lambda: rack.system().status == "running", what="the keyroll's end")
         assert rack.system().key_name != old_key_name
         rack.update_parameters({"InstanceType": "t3.medium"})
-        wait_until(lambda: rack.system().status == "running")
+        step_until(world, lambda: rack.system().status == "running", what="the update's end")
         assert rack.system().type == "t3.medium"
 
 
 def test_dual_key_follows_a_password_roll(make_sandbox: Callable[..., Sandbox]) -> None:
-    sandbox = make_sandbox(speed=20.0)  # slow enough that the first answer precedes the switch
+    sandbox = make_sandbox(stepped=True)  # every state is asked about before time moves on
     old = Secret(_rack(sandbox, "dev")["api_key"])
     new = generate_rack_key()
     with direct(sandbox, "dev") as rack:
         rack.update_parameters({"Password": new})
         rack.set_keys([new, old])
         answered = []
-        while True:
+
+        def rested() -> bool:
             system = rack.system()
             answered.append(rack.answered_key)
-            if system.status == "running":
-                break
-            time.sleep(0.01)
+            return system.status == "running"
+
+        step_until(sandbox.world, rested, what="the password update's end")
         assert answered[0] == old  # the rack takes the new key only once the API is replaced
         assert answered[-1] == new
         rack.set_keys([old])
@@ -123,7 +121,10 @@ def test_dual_key_follows_a_password_roll(make_sandbox: Callable[..., Sandbox]) 
             rack.auth()
 
 
-def test_concurrent_update_is_the_racks_own_500_text(sandbox: Sandbox) -> None:
+def test_concurrent_update_is_the_racks_own_500_text(
+    make_sandbox: Callable[..., Sandbox],
+) -> None:
+    sandbox = make_sandbox(stepped=True)  # the keyroll's update stays in progress
     with direct(sandbox) as rack:
         rack.instance_keyroll()
         with pytest.raises(errors.ServerError) as caught:
@@ -212,19 +213,24 @@ def test_account_key_roll_returns_the_new_key_once(sandbox: Sandbox) -> None:
         assert c.auth() == "ops@acme.test"
 
 
-def test_console_rack_key_roll_and_relink(sandbox: Sandbox) -> None:
+def test_console_rack_key_roll_and_relink(make_sandbox: Callable[..., Sandbox]) -> None:
+    sandbox = make_sandbox(stepped=True)  # every state is asked about before time moves on
+    world = sandbox.world
     with console(sandbox) as c:
         proxied = c.rack("acme/staging")
         roll_rack_key(c, "acme/staging")
         outage = 0
-        while True:
+
+        def rested() -> bool:
+            nonlocal outage
             try:
-                if proxied.system(retries=0).status == "running":
-                    break
+                return proxied.system(retries=0).status == "running"
             except errors.ServerError as error:
                 assert error.status == 502
                 outage += 1
-            time.sleep(0.01)
+                return False
+
+        step_until(world, rested, what="the Console's roll's end")
         assert outage > 0  # the Console's own roll makes the rack unreachable while it runs
         # A bypass roll directly on the rack, then the Console is re-linked with the new key.
         staging = _rack(sandbox, "acme/staging")
@@ -234,7 +240,7 @@ def test_console_rack_key_roll_and_relink(sandbox: Sandbox) -> None:
         ) as rack:
             rack.update_parameters({"Password": new})
             rack.set_keys([new])
-            wait_until(lambda: _answers(rack))
+            step_until(world, lambda: _answers(rack), what="the bypass roll's end")
         with pytest.raises(errors.ServerError, match="re-link"):
             proxied.system()
         relink_rack(c, "acme/staging", new)

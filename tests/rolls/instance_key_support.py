@@ -23,6 +23,8 @@ from tui.sandbox.write_config import write_config
 
 SPEED = 60.0  # a three-instance keyroll (about 60 simulated seconds) takes about 1 s
 FAST = RollOptions(poll_s=0.1, probe_s=0.1, poll_jitter=0.0, verify_s=5.0)
+# In a stepped world each step waits for two fleet polls: a shorter interval, a shorter test.
+STEPPED = RollOptions(poll_s=0.05, probe_s=0.1, poll_jitter=0.0, verify_s=5.0)
 
 
 @contextmanager
@@ -33,13 +35,19 @@ def sandbox_workspace(
     speed: float = SPEED,
     seed: int = 7,
     aws: bool = False,
+    stepped: bool = False,
 ) -> Iterator[Workspace]:
     """A started sandbox and a workspace (keyroll home, CLI dir) for it under `directory`.
 
     With `aws`, keyroll's settings point at the sandbox's AWS endpoint (started here if the
     runtime does not start it); without, they have no AWS and watches use the rack's status.
+    With `stepped`, the world's clock stands still until the test advances it
+    (`tests/stepping.py`); `speed` is then unused.
     """
-    with Sandbox(scenario=scenario, speed=speed, seed=seed) as sandbox, ExitStack() as stack:
+    with (
+        Sandbox(scenario=scenario, speed=speed, seed=seed, stepped=stepped) as sandbox,
+        ExitStack() as stack,
+    ):
         if aws and not sandbox.aws:
             sandbox.aws = stack.enter_context(AwsEndpoint(sandbox.world)).info()
         elif not aws:
@@ -53,6 +61,12 @@ def sandbox_workspace(
             env={CONFIG_ENV: str(cli_dir)},
             sandbox=sandbox,
         )
+
+
+def fleet_polls(stack: str) -> str:
+    """The request counter of an instance roll's fleet watch: only its thread lists the
+    rack's instances while the roll watches, one request after another."""
+    return f"{stack} GET /instances"
 
 
 def target(workspace: Workspace, name: str) -> RollTarget:

@@ -14,13 +14,16 @@ import pytest
 from tests.aws_support import aws_env
 from tests.rolls.instance_key_support import (
     FAST,
+    STEPPED,
     Recorder,
     aws_wired,
+    fleet_polls,
     sandbox_workspace,
     scale_services,
     target,
     with_aws,
 )
+from tests.stepping import stepping
 from tui.commands.roll_targets import journal_for
 from tui.core.errors import BadInputError
 from tui.core.rolls.events import (
@@ -54,13 +57,16 @@ def _no_secret_in(summary: RollSummary, sandbox: Sandbox) -> None:
 
 
 def test_staging_with_safe_services_rolls_without_force(tmp_path: Path, with_aws: bool) -> None:
-    with sandbox_workspace(tmp_path, aws=with_aws) as ws:
+    with sandbox_workspace(tmp_path, aws=with_aws, stepped=True) as ws:
         sandbox = ws.sandbox
         scale_services(sandbox, "staging", 3)
         old_key, old_ids = _world_state(sandbox, "staging")
         seen = Recorder()
 
-        summary = InstanceKeyRoll(target(ws, "acme/staging"), "rack", options=FAST, emit=seen).run()
+        # every instance list is read before the world moves on: each batch is seen
+        with stepping(sandbox.world, fleet_polls("staging"), polled_by="the roll's fleet watch"):
+            roll = InstanceKeyRoll(target(ws, "acme/staging"), "rack", options=STEPPED, emit=seen)
+            summary = roll.run()
 
         assert summary.outcome is Outcome.SUCCEEDED, summary.messages
         new_key, new_ids = _world_state(sandbox, "staging")
@@ -186,13 +192,15 @@ def test_refused_while_the_stack_is_updating(tmp_path: Path, with_aws: bool) -> 
 def test_rollback_reports_the_ssh_key_mismatch_with_reasons_and_a_retry(
     tmp_path: Path, with_aws: bool
 ) -> None:
-    with sandbox_workspace(tmp_path, scenario="rollback", aws=with_aws) as ws:
+    with sandbox_workspace(tmp_path, scenario="rollback", aws=with_aws, stepped=True) as ws:
         sandbox = ws.sandbox
         old_key, _ = _world_state(sandbox, "production")
 
-        summary = InstanceKeyRoll(
-            target(ws, "acme/production"), "rack", force=True, options=FAST
-        ).run()
+        # every instance list is read before the world moves on: the batches are seen
+        with stepping(sandbox.world, fleet_polls("production"), polled_by="the fleet watch"):
+            summary = InstanceKeyRoll(
+                target(ws, "acme/production"), "rack", force=True, options=STEPPED
+            ).run()
 
         assert summary.outcome is Outcome.ROLLED_BACK
         assert (summary.watched_with == "cloudformation") is with_aws

@@ -15,11 +15,13 @@ import pytest
 from tests.aws_support import aws_env
 from tests.rolls.instance_key_support import (
     FAST,
+    fleet_polls,
     sandbox_workspace,
     scale_services,
     target,
     with_aws,
 )
+from tests.stepping import stepping
 from tui.commands.roll_targets import journal_for
 from tui.commands.workspace import Workspace
 from tui.core.journal import RollRecord
@@ -115,11 +117,12 @@ def test_stopped_before_the_request_and_declined_changes_nothing(
 def test_stopped_while_watching_watches_the_update_to_its_end(
     tmp_path: Path, with_aws: bool
 ) -> None:
-    with sandbox_workspace(tmp_path, speed=30.0, aws=with_aws) as ws:
+    with sandbox_workspace(tmp_path, aws=with_aws, stepped=True) as ws:
         old = _key(ws.sandbox)
-        record = _stopped_roll(ws, "watching")
+        record = _stopped_roll(ws, "watching")  # the world stands still: the update goes on
 
-        summary, asked = _resume(ws, record, True)
+        with stepping(ws.sandbox.world, fleet_polls("staging"), polled_by="the fleet watch"):
+            summary, asked = _resume(ws, record, True)
 
         assert asked == []
         assert summary.outcome is Outcome.SUCCEEDED, summary.messages

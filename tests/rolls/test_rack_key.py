@@ -13,14 +13,16 @@ import pytest
 
 from tests.aws_support import scrub_aws_env
 from tests.conftest import record_figure
+from tests.stepping import stepping
 from tui.commands.roll_targets import target_for
-from tui.commands.workspace import Workspace, open_workspace
+from tui.commands.workspace import Workspace, open_workspace, sandbox_workspace
 from tui.core.keygen import generate_rack_key
 from tui.core.rolls.events import Outcome, ProbeSeen, RollEvent
 from tui.core.rolls.rack_key import RackKeyRoll
 from tui.core.rolls.resume import resume_all
 from tui.core.rolls.target import RollOptions
 from tui.core.secret import Secret
+from tui.sandbox.runtime import Sandbox
 
 FAST = RollOptions(poll_s=0.05, probe_s=0.05, verify_s=5.0)
 
@@ -34,11 +36,19 @@ def _no_aws(monkeypatch: pytest.MonkeyPatch, tmp_path: Any) -> None:
 def open_ws() -> Iterator[Callable[..., Workspace]]:
     with ExitStack() as stack:
 
-        def make(scenario: str = "ok", speed: float = 100.0) -> Workspace:
+        def make(scenario: str = "ok", speed: float = 100.0, *, stepped: bool = False) -> Workspace:
+            if stepped:  # the product's sandbox workspace, on a world the test steps
+                sandbox = Sandbox(scenario=scenario, stepped=True)
+                return stack.enter_context(sandbox_workspace(sandbox))
             args = argparse.Namespace(sandbox=True, scenario=scenario, speed=speed)
             return stack.enter_context(open_workspace(args))
 
         yield make
+
+
+def probes_seen(events: list[RollEvent]) -> Callable[[], int]:
+    """How many probes a roll reported so far (a poll counter for `stepping`)."""
+    return lambda: sum(isinstance(e, ProbeSeen) for e in events)
 
 
 def world_accepts(ws: Workspace, rack: str, key: Secret) -> bool:
@@ -51,7 +61,7 @@ def cli_auth(ws: Workspace) -> dict[str, str]:
 
 
 def roll(ws: Workspace, rack: str, route: str, **kw: Any) -> tuple[Any, list[RollEvent]]:
-    events: list[RollEvent] = []
+    events: list[RollEvent] = kw.pop("events", [])
     options = kw.pop("options", FAST)
     target = target_for(ws, rack)
     summary = RackKeyRoll(target, route, options=options, emit=events.append, **kw).run()
@@ -61,11 +71,14 @@ def roll(ws: Workspace, rack: str, route: str, **kw: Any) -> tuple[Any, list[Rol
 def test_direct_roll_keeps_the_rack_available_and_leaves_every_file_right(
     open_ws: Callable[..., Workspace],
 ) -> None:
-    ws = open_ws(speed=30.0)
+    ws = open_ws(stepped=True)
     host = ws.sandbox.rack_host("dev")
     old = ws.keystore.current(host)
     assert old is not None
-    summary, events = roll(ws, "dev", "rack")
+    events: list[RollEvent] = []
+    # the world moves a step only after two more probes: the probe sees the whole update
+    with stepping(ws.sandbox.world, polls=probes_seen(events), polled_by="the availability probe"):
+        summary, _ = roll(ws, "dev", "rack", events=events)
     assert summary.outcome is Outcome.SUCCEEDED, summary.messages
     new = ws.keystore.current(host)
     assert new is not None and new != old and ws.keystore.pending(host) is None
@@ -140,7 +153,7 @@ def test_own_key_is_used(open_ws: Callable[..., Workspace]) -> None:
 
 
 def test_refused_while_the_stack_updates(open_ws: Callable[..., Workspace]) -> None:
-    ws = open_ws(speed=1.0)
+    ws = open_ws(stepped=True)  # the update stays in progress
     ws.sandbox.world.update_rack_parameters("dev", {"InstanceType": "t3.large"})
     summary, _ = roll(ws, "dev", "rack")
     assert summary.outcome is Outcome.REFUSED
@@ -156,9 +169,13 @@ def test_the_rack_route_refuses_a_console_rack(open_ws: Callable[..., Workspace]
 
 
 def test_console_route_rolls_a_key_nobody_sees(open_ws: Callable[..., Workspace]) -> None:
-    ws = open_ws(speed=20.0)
+    ws = open_ws(stepped=True)
     before = dict(ws.sandbox.world.console.rack_keys)
-    summary, _ = roll(ws, "acme/staging", "console")
+    events: list[RollEvent] = []
+    probes = probes_seen(events)
+    # the world moves a step only after two more probes: the probe sees the outage
+    with stepping(ws.sandbox.world, polls=probes, polled_by="the availability probe"):
+        summary, _ = roll(ws, "acme/staging", "console", events=events)
     assert summary.outcome is Outcome.SUCCEEDED, summary.messages
     after = ws.sandbox.world.console.rack_keys["acme/staging"]
     assert after != before["acme/staging"]
@@ -167,14 +184,15 @@ def test_console_route_rolls_a_key_nobody_sees(open_ws: Callable[..., Workspace]
 
 
 def test_two_rolls_of_one_rack_at_once_one_refuses(open_ws: Callable[..., Workspace]) -> None:
-    ws = open_ws(speed=5.0)
+    ws = open_ws(stepped=True)  # the first roll's update waits for the world to be stepped
     results: list[Any] = []
     first = threading.Thread(target=lambda: results.append(roll(ws, "dev", "rack")[0]))
     first.start()
     while not list((ws.state_dir / "rolls").glob("*.json")):
         threading.Event().wait(0.01)
     second, _ = roll(ws, "dev", "rack")
-    first.join()
+    with stepping(ws.sandbox.world, "dev GET /system", polled_by="the first roll"):
+        first.join()
     assert second.outcome is Outcome.REFUSED
     assert (
         "another keyroll process" in second.messages[-1]

@@ -5,13 +5,13 @@ say what the Console was left with, and its advice must work."""
 from __future__ import annotations
 
 import threading
-import time
 from pathlib import Path
 
 import pytest
 
 from tests.aws_support import aws_env
 from tests.rolls.instance_key_support import sandbox_workspace, target
+from tests.stepping import stepping
 from tui.commands.roll_targets import journal_for, target_for
 from tui.core.rolls.events import Outcome, Phase, PhaseChanged, RollEvent
 from tui.core.rolls.rack_key import RackKeyRoll
@@ -28,25 +28,39 @@ def console_reaches(sandbox: object, name: str = "acme/staging") -> bool:
         return bool(world.rack(name).accepts(world.console.rack_keys[name].reveal()))
 
 
+def watch_polls(with_aws: bool) -> str:
+    """The request only a Console roll's watch makes, once per poll: CloudFormation's events,
+    or (the proxied rack refusing the Console's new key) the Console's list of racks."""
+    return "DescribeStackEvents" if with_aws else "console GET /racks"
+
+
 @pytest.mark.parametrize("with_aws", [False, True], ids=["rack-status", "cloudformation"])
 def test_a_rolled_back_console_roll_is_seen_and_its_advice_works(
     aws_env: Path, tmp_path: Path, with_aws: bool
 ) -> None:
-    with sandbox_workspace(tmp_path / "w", speed=100.0, aws=with_aws) as ws:
-        ws.sandbox.world.fail_next_update()
-        started = time.monotonic()
-        summary = RackKeyRoll(target(ws, "acme/staging"), "console", options=FAST).run()
+    with sandbox_workspace(tmp_path / "w", aws=with_aws, stepped=True) as ws:
+        world = ws.sandbox.world
+        world.fail_next_update()
+        with stepping(world, watch_polls(with_aws)) as stepper:
+            summary = RackKeyRoll(target(ws, "acme/staging"), "console", options=FAST).run()
         assert summary.outcome is Outcome.ROLLED_BACK, summary.messages
-        assert time.monotonic() - started < 15  # seen, not waited out until the time limit
+        # seen, not waited out: the watch reported the rollback as it ran, and the roll ended
+        # with the world's clock where the update ended, not past it
+        seen = [e.status for e in summary.events]
+        assert ("UPDATE_ROLLBACK_IN_PROGRESS" if with_aws else "rollback") in seen, seen
+        update = world.rack("acme/staging").update
+        assert update is not None and update.done
+        assert stepper.elapsed == (update.ends_at - world.clock.start).total_seconds()
         assert not console_reaches(ws.sandbox)
         advice = summary.messages[-1]
         assert "Console cannot reach it" in advice
         assert "keyroll roll rack-key acme/staging --via cloudformation --relink" in advice
         if not with_aws:
             return
-        follow = RackKeyRoll(
-            target(ws, "acme/staging"), "cloudformation", options=FAST, relink=True
-        ).run()
+        with stepping(world, watch_polls(with_aws)):
+            follow = RackKeyRoll(
+                target(ws, "acme/staging"), "cloudformation", options=FAST, relink=True
+            ).run()
         assert follow.outcome is Outcome.SUCCEEDED, follow.messages
         assert console_reaches(ws.sandbox)
 
@@ -69,10 +83,13 @@ def test_a_console_roll_leaves_no_thread_on_a_closed_connection(
     (it used to die with a RuntimeError traceback on the closed client)."""
     crashes: list[BaseException | None] = []
     monkeypatch.setattr(threading, "excepthook", lambda args: crashes.append(args.exc_value))
+    before = set(threading.enumerate())
     with sandbox_workspace(tmp_path / "w", speed=100.0, aws=True) as ws:
         summary = RackKeyRoll(target(ws, "acme/staging"), "console", options=FAST).run()
         assert summary.outcome is Outcome.SUCCEEDED, summary.messages
-        time.sleep(0.3)  # a probe still running would have struck by now
+        # no probe outlives the roll, so none can strike later on the closed connection
+        left = [t.name for t in set(threading.enumerate()) - before]
+        assert "availability-probe" not in left, left
     assert crashes == []
 
 

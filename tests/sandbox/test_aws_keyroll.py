@@ -307,7 +307,7 @@ def test_a_wrong_access_key_is_refused(make_aws: Callable[..., AwsWorld], tmp_pa
 
 
 def test_busy_stack_and_no_op_updates_are_typed(make_aws: Callable[..., AwsWorld]) -> None:
-    env = make_aws(speed=2.0)  # slow enough that the update is surely still running
+    env = make_aws(stepped=True)  # the world stands still: the update is still running
     current = aws.describe_stack(env.target, STACK, fast_backoff()).parameters["Key"]
     with pytest.raises(aws.NoUpdateError, match="nothing to change"):
         aws.update_parameters(env.target, STACK, {"Key": current}, fast_backoff())

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from tests.sandbox.conftest import console_client, rack_key, stack_status, wait_until
+from tests.stepping import step_until
 from tui.core.keygen import generate_rack_key
 from tui.sandbox.runtime import Sandbox
 
@@ -55,14 +56,16 @@ def test_account_key_roll_kills_the_old_key_at_once(sandbox: Sandbox) -> None:
 def test_brokered_rack_key_roll_makes_the_rack_unavailable_until_done(
     make_sandbox: Callable[..., Sandbox],
 ) -> None:
-    sandbox = make_sandbox(speed=20)
+    sandbox = make_sandbox(stepped=True)  # the update waits until it was seen under way
     old = rack_key(sandbox)
     with console_client(sandbox) as client:
         reply = client.post("/racks/production/api-key/roll", headers=PROD)
         assert (reply.status_code, reply.text) == (200, "ok\n")
         during = client.get("/system", headers=PROD)
         assert during.status_code == 502 and "rejected the API key" in during.text
-        wait_until(lambda: stack_status(sandbox) == "UPDATE_COMPLETE")
+        step_until(
+            sandbox.world, lambda: stack_status(sandbox) == "UPDATE_COMPLETE", what="the roll's end"
+        )
         assert client.get("/system", headers=PROD).status_code == 200
     assert rack_key(sandbox) != old  # the rack now takes only the Console's new key
     assert sandbox.world.console.rack_keys["acme/production"].reveal() == rack_key(sandbox)

@@ -4,7 +4,7 @@ sandbox bug goes to the `keyroll.sandbox` log (the dashboard's terminal stays cl
 from __future__ import annotations
 
 import logging
-import time
+import threading
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
@@ -17,6 +17,7 @@ from tui.sandbox.https_server import Request, Response, TlsServer
 from tui.sandbox.world import World
 
 BANNER = "Exception occurred during processing of request"
+HANDLER_BOUND_S = 30.0  # only a broken server takes this long to end a request's thread
 
 
 def _raising(error: BaseException) -> Callable[..., Response]:
@@ -47,15 +48,15 @@ def _call(url: str) -> None:
         httpx.get(url + "/system", verify=False, timeout=5)
 
 
-def _sandbox_records(caplog: pytest.LogCaptureFixture, wait: bool) -> list[logging.LogRecord]:
-    """The `keyroll.sandbox` records; with `wait`, up to 5 s for the first one (the
-    connection closes before the server's thread reports)."""
-    deadline = time.monotonic() + (5 if wait else 0.2)
-    while True:
-        records = [r for r in caplog.records if r.name == "keyroll.sandbox"]
-        if (records and wait) or time.monotonic() > deadline:
-            return records
-        time.sleep(0.01)
+def _sandbox_records(
+    caplog: pytest.LogCaptureFixture, before: set[threading.Thread]
+) -> list[logging.LogRecord]:
+    """The `keyroll.sandbox` records once every thread started since `before` (the request's
+    handler: the connection closes before it reports) has ended."""
+    for thread in set(threading.enumerate()) - before:
+        thread.join(HANDLER_BOUND_S)
+        assert not thread.is_alive(), f"the server's thread {thread.name} never ended"
+    return [r for r in caplog.records if r.name == "keyroll.sandbox"]
 
 
 def test_a_sandbox_bug_is_logged_not_printed(
@@ -64,8 +65,10 @@ def test_a_sandbox_bug_is_logged_not_printed(
     caplog: pytest.LogCaptureFixture,
 ) -> None:
     caplog.set_level(logging.ERROR, logger="keyroll.sandbox")
-    _call(tls_server(_raising(RuntimeError("a bug in the sandbox"))))
-    records = _sandbox_records(caplog, wait=True)
+    url = tls_server(_raising(RuntimeError("a bug in the sandbox")))
+    before = set(threading.enumerate())
+    _call(url)
+    records = _sandbox_records(caplog, before)
     assert len(records) == 1
     assert records[0].getMessage().startswith("The sandbox failed to answer a request from ")
     assert records[0].exc_info is not None and "a bug in the sandbox" in str(records[0].exc_info[1])
@@ -80,8 +83,10 @@ def test_a_client_that_hangs_up_is_silent(
     error: BaseException,
 ) -> None:
     caplog.set_level(logging.DEBUG, logger="keyroll.sandbox")
-    _call(tls_server(_raising(error)))
-    assert _sandbox_records(caplog, wait=False) == []
+    url = tls_server(_raising(error))
+    before = set(threading.enumerate())
+    _call(url)
+    assert _sandbox_records(caplog, before) == []
     assert BANNER not in capfd.readouterr().err
 
 
@@ -98,6 +103,8 @@ def test_the_aws_endpoint_reports_the_same_way(
     caplog.set_level(logging.ERROR, logger="keyroll.sandbox")
     with AwsEndpoint(World()) as endpoint:
         monkeypatch.setattr(endpoint, "handle", _raising(error))
+        before = set(threading.enumerate())
         _call(endpoint.info()["endpoint_url"])
-    assert bool(_sandbox_records(caplog, wait=logged)) is logged
+        records = _sandbox_records(caplog, before)
+    assert bool(records) is logged
     assert BANNER not in capfd.readouterr().err

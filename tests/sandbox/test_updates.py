@@ -7,6 +7,7 @@ from collections.abc import Callable
 import pytest
 
 from tests.sandbox.conftest import events, rack_client, rack_key, stack_status, wait_until
+from tests.stepping import step_until
 from tui.core.keygen import generate_rack_key
 from tui.sandbox.runtime import Sandbox
 
@@ -27,7 +28,10 @@ def _root(evts: list[dict[str, object]]) -> list[object]:
     return [e["ResourceStatus"] for e in evts if e["LogicalResourceId"] == "production"]
 
 
-def test_instance_keyroll_replaces_every_instance_batch_by_batch(sandbox: Sandbox) -> None:
+def test_instance_keyroll_replaces_every_instance_batch_by_batch(
+    make_sandbox: Callable[..., Sandbox],
+) -> None:
+    sandbox = make_sandbox(stepped=True)
     before = len(events(sandbox))
     with rack_client(sandbox) as client:
         old_ids = {i["id"] for i in client.get("/instances").json()}
@@ -35,7 +39,7 @@ def test_instance_keyroll_replaces_every_instance_batch_by_batch(sandbox: Sandbo
         reply = client.post("/instances/keyroll")
         assert (reply.status_code, reply.text) == (200, "ok\n")
         seen = {client.get("/system").json()["status"]}
-        wait_until(lambda: stack_status(sandbox) == "UPDATE_COMPLETE")
+        step_until(sandbox.world, lambda: stack_status(sandbox) == "UPDATE_COMPLETE")
         system = client.get("/system").json()
         new_ids = {i["id"] for i in client.get("/instances").json()}
     assert "updating" in seen and system["status"] == "running"
@@ -87,17 +91,21 @@ def test_slow_scenario_triples_an_update(make_sandbox: Callable[..., Sandbox]) -
 
 
 def test_a_service_with_one_process_is_briefly_down(make_sandbox: Callable[..., Sandbox]) -> None:
-    sandbox = make_sandbox(speed=40)
+    sandbox = make_sandbox(stepped=True)  # every state is read before time moves on
     statuses: set[str] = set()
     min_running = {"web": 3, "worker": 1}
     with rack_client(sandbox) as client:
         client.post("/instances/keyroll")
-        while stack_status(sandbox) != "UPDATE_COMPLETE":
+
+        def rested() -> bool:
             for app in ("web", "worker"):
                 procs = client.get(f"/apps/{app}/processes").json()
                 running = sum(p["status"] == "running" for p in procs)
                 min_running[app] = min(min_running[app], running)
-                statuses |= {p["status"] for p in procs}
+                statuses.update(p["status"] for p in procs)
+            return stack_status(sandbox) == "UPDATE_COMPLETE"
+
+        step_until(sandbox.world, rested, what="the keyroll's end")
     assert min_running["worker"] == 0  # its only process moved: an outage
     assert min_running["web"] >= 2  # three spread processes: never down
     assert "pending" in statuses
@@ -106,7 +114,7 @@ def test_a_service_with_one_process_is_briefly_down(make_sandbox: Callable[..., 
 def test_password_roll_old_key_works_until_the_api_service_is_replaced(
     make_sandbox: Callable[..., Sandbox],
 ) -> None:
-    sandbox = make_sandbox(speed=20)
+    sandbox = make_sandbox(stepped=True)  # every state is sampled before time moves on
     old = rack_key(sandbox)
     new = generate_rack_key().reveal()
     before = len(events(sandbox))
@@ -114,14 +122,19 @@ def test_password_roll_old_key_works_until_the_api_service_is_replaced(
     with rack_client(sandbox, key=old) as by_old, rack_client(sandbox, key=new) as by_new:
         reply = by_old.put("/system", data={"parameters": f"Password={new}"})
         assert (reply.status_code, reply.text) == (200, "ok\n")
-        while stack_status(sandbox) != "UPDATE_COMPLETE":
+
+        def rested() -> bool:
+            if stack_status(sandbox) == "UPDATE_COMPLETE":
+                return True
             api = sandbox.world.cloud.describe_stack_resources("production", "ServiceWebApi")
             service = api[0]["ResourceStatus"]
             timeline.append(
                 (by_old.get("/auth").status_code, by_new.get("/auth").status_code, service)
             )
-        # the last sample, after the update: on a loaded machine the loop may never have
-        # seen the short stretch between the switch and UPDATE_COMPLETE
+            return False
+
+        step_until(sandbox.world, rested, what="the password update's end")
+        # the last sample, after the update
         timeline.append((by_old.get("/auth").status_code, by_new.get("/auth").status_code, ""))
         assert timeline[-1][:2] == (401, 200)
         assert by_new.get("/system").json()["parameters"]["Password"] == "****"
@@ -153,7 +166,7 @@ def test_old_key_lingers_scenario(make_sandbox: Callable[..., Sandbox]) -> None:
 
 
 def test_keyroll_rollback(make_sandbox: Callable[..., Sandbox]) -> None:
-    sandbox = make_sandbox(scenario="rollback")
+    sandbox = make_sandbox(scenario="rollback", stepped=True)  # every status is read
     before = len(events(sandbox))
     rack = sandbox.world.rack("production")
     with rack_client(sandbox) as client:
@@ -161,8 +174,14 @@ def test_keyroll_rollback(make_sandbox: Callable[..., Sandbox]) -> None:
         version = rack.launch_template_version
         client.post("/instances/keyroll")
         seen = set()
-        while stack_status(sandbox) != "UPDATE_ROLLBACK_COMPLETE":
+
+        def rested() -> bool:
+            if stack_status(sandbox) == "UPDATE_ROLLBACK_COMPLETE":
+                return True
             seen.add(client.get("/system").json()["status"])
+            return False
+
+        step_until(sandbox.world, rested, what="the rollback's end")
         system = client.get("/system").json()
         instances = client.get("/instances").json()
     assert "rollback" in seen and system["status"] == "running"
@@ -205,7 +224,7 @@ def test_password_rollback_keeps_the_old_key(make_sandbox: Callable[..., Sandbox
 
 
 def test_concurrent_update_and_no_op_errors(make_sandbox: Callable[..., Sandbox]) -> None:
-    sandbox = make_sandbox(speed=1)
+    sandbox = make_sandbox(stepped=True)  # the first keyroll's update stays in progress
     arn = sandbox.world.rack("production").stack.stack_id
     with rack_client(sandbox) as client:
         same = client.put("/system", data={"parameters": "InstanceType=t3.small"})

@@ -40,7 +40,10 @@ class Sandbox:
         history_events: Mapping[str, int] | None = None,
         flaky_share: float = DEFAULT_SHARE,
         flaky_stall_seconds: float = DEFAULT_STALL_SECONDS,
+        stepped: bool = False,
     ) -> None:
+        """`stepped`: the world's clock stands still until the caller advances it
+        (`world.advance()`); `speed` is then unused."""
         self.scenario, self.speed, self.port_base = scenario, speed, port_base
         self.world: World = build_default_world(
             WorldOptions(
@@ -49,6 +52,7 @@ class Sandbox:
                 seed=seed,
                 old_key_lingers=old_key_lingers,
                 history_events=dict(history_events or {}),
+                stepped=stepped,
             )
         )
         self.flaky = (

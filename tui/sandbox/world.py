@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import threading
 from collections import Counter
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -17,7 +17,7 @@ from typing import Any
 
 from tui.core.keygen import generate_rack_key
 from tui.core.secret import Secret
-from tui.sandbox.clock import Clock
+from tui.sandbox.clock import Clock, SteppedClock
 from tui.sandbox.cloud_errors import (
     KeyPairDuplicateError,
     ValidationError,
@@ -48,6 +48,7 @@ class WorldOptions:
     seed: int | None = None
     old_key_lingers: bool = False  # also on under scenario `old-key-lingers`
     history_events: Mapping[str, int] = field(default_factory=dict)  # stack name -> N old events
+    stepped: bool = False  # a clock that stands still until a test advances it (`speed` unused)
 
     @property
     def update_scale(self) -> float:
@@ -77,9 +78,13 @@ class World:
         self.options = options or WorldOptions()
         if self.options.scenario not in SCENARIOS:
             raise ValueError(f"unknown scenario {self.options.scenario!r}")
-        self.clock = Clock(self.options.speed)
+        self.clock: Clock | SteppedClock = (
+            SteppedClock() if self.options.stepped else Clock(self.options.speed)
+        )
         self.ids = IdMaker(self.options.seed)
         self.lock = threading.RLock()
+        # notified (under `lock`) on every counted request and every advance of a stepped clock
+        self.changed = threading.Condition(self.lock)
         self.racks: dict[str, Rack] = {}  # by stack name
         self.key_pairs: dict[str, KeyPair] = {}
         self.console = ConsoleAccount("", "", Secret(""))
@@ -110,6 +115,46 @@ class World:
         """Count one request of `operation` (e.g. `DescribeStackEvents`, `rack GET /system`)."""
         with self.lock:
             self.requests[operation] += 1
+            self.changed.notify_all()
+
+    # a stepped clock ----------------------------------------------------------------------
+
+    def _stepped_clock(self) -> SteppedClock:
+        if not isinstance(self.clock, SteppedClock):
+            raise TypeError("only a world made with `stepped=True` can be advanced")
+        return self.clock
+
+    def advance(self, seconds: float) -> datetime:
+        """Move a stepped world `seconds` forward and apply every update step now due."""
+        with self.lock:
+            now = self._stepped_clock().advance(seconds)
+            self._advance(now)
+            self.changed.notify_all()
+            return now
+
+    def advance_to(self, moment: datetime) -> datetime:
+        """Move a stepped world to `moment` and apply every update step now due."""
+        with self.lock:
+            now = self._stepped_clock().advance_to(moment)
+            self._advance(now)
+            self.changed.notify_all()
+            return now
+
+    def next_due(self) -> datetime | None:
+        """When the next update step of any rack happens (simulated), or None if none waits."""
+        with self.locked():
+            due = [
+                rack.update.steps[rack.update.applied].at
+                for rack in self.racks.values()
+                if rack.update is not None and not rack.update.done
+            ]
+        return min(due, default=None)
+
+    def wait_for(self, condition: Callable[[], bool], timeout: float) -> bool:
+        """Block until `condition()` (called under the world's lock, after each counted request
+        or advance) holds, or `timeout` real seconds pass; whether it holds."""
+        with self.changed:
+            return self.changed.wait_for(condition, timeout)
 
     def rack(self, name: str) -> Rack:
         """A rack by stack name, `org/name`, or StackId ARN; `ValidationError` if none."""
@@ -214,6 +259,7 @@ class World:
                 old_key_lingers=self.options.lingers,
             )
             rack.update.advance(now)
+            self.changed.notify_all()
             return stack.stack_id
 
     def fail_next_update(self, fail: bool = True) -> None:
