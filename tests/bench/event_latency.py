@@ -89,7 +89,7 @@ async def _rolls(app: KeyrollApp, sandbox: Sandbox, count: int) -> list[float]:
 
 
 def run(quick: bool) -> list[Figure]:
-    rolls = 3 if quick else 6
+    rolls = 2 if quick else 5
     sandbox = Sandbox(speed=SPEED, seed=11)
     opener = SandboxWorkspace(sandbox, poll_active_s=POLL_S)
     app = KeyrollApp(dashboard_args(), opener=opener)

@@ -16,6 +16,7 @@ from multiprocessing.connection import Connection
 from multiprocessing.synchronize import Event as EventType
 from pathlib import Path
 from tempfile import TemporaryDirectory
+from typing import Any
 
 from tests.bench.common import Figure, at_most, median, spread
 from tui.core.fleet_status import FleetStatus
@@ -129,21 +130,41 @@ def run(quick: bool) -> list[Figure]:
 
 
 def profile_first(count: int = 200) -> None:
-    """`python -m tests.bench.fleet_refresh`: where a first refresh's time goes (cProfile)."""
+    """`python -m tests.bench.fleet_refresh`: where a first refresh's time goes (cProfile of
+    the calling thread, and of every status thread's work merged)."""
     import cProfile
     import pstats
+    import threading
+
+    profiles: list[cProfile.Profile] = []
+    lock = threading.Lock()
+    one = FleetStatus._one
+
+    def profiled_one(self: FleetStatus, inventory: Inventory, rack: RackEntry) -> Any:
+        profile = cProfile.Profile(time.thread_time)  # CPU, not the wait for the GIL
+        result = profile.runcall(one, self, inventory, rack)
+        with lock:
+            profiles.append(profile)
+        return result
 
     with slow_racks(count) as inventory:
         fleet = FleetStatus(inventory)
-        profiler = cProfile.Profile()
+        caller = cProfile.Profile()
         try:
-            profiler.enable()
+            FleetStatus._one = profiled_one  # type: ignore[method-assign]
+            caller.enable()
             elapsed = _timed_refresh(fleet, inventory.racks)
-            profiler.disable()
+            caller.disable()
         finally:
+            FleetStatus._one = one  # type: ignore[method-assign]
             fleet.close()
-    print(f"first refresh of {count} racks: {elapsed:.3f} s (the calling thread's profile)")
-    pstats.Stats(profiler).sort_stats("cumulative").print_stats(25)
+    print(f"first refresh of {count} racks: {elapsed:.3f} s; the calling thread:")
+    pstats.Stats(caller).sort_stats("cumulative").print_stats(8)
+    print(f"the {len(profiles)} status threads' CPU time, merged (it adds up across threads):")
+    merged = pstats.Stats(profiles[0])
+    for profile in profiles[1:]:
+        merged.add(profile)
+    merged.sort_stats("cumulative").print_stats(30)
 
 
 if __name__ == "__main__":
