@@ -80,7 +80,7 @@ def _one_roll(sandbox: Sandbox, key: Secret) -> tuple[float, float]:
 
 
 def run(quick: bool) -> list[Figure]:
-    rounds = 9 if quick else 21
+    rounds = 15 if quick else 31
     lags_ours, lags_cli = [], []
     with Sandbox(speed=SPEED, seed=5) as sandbox:
         key = Secret(next(r for r in sandbox.info()["racks"] if r["name"] == "dev")["api_key"])
