@@ -27,11 +27,8 @@ from textual.worker import Worker, WorkerState, get_current_worker
 
 from tui.commands.workspace import Workspace, open_workspace
 from tui.core.errors import KeyrollError, RefusedError
-from tui.core.inventory import Inventory, RackEntry, RackStatus, fetch_statuses
-from tui.core.journal import HistoryEntry, RollRecord
+from tui.core.inventory import Inventory, RackEntry, RackStatus
 from tui.core.roll_runs import Emit, RollRun, RollRuns
-from tui.core.rolls.events import Outcome, RollEvent
-from tui.core.rolls.summary import RollSummary, now_iso
 from tui.core.status_schedule import StatusSchedule
 from tui.messages import RollEnded, RollUpdated
 from tui.palette import RackCommands
@@ -39,7 +36,10 @@ from tui.screens import breakpoints
 from tui.widgets.status import READ_ONLY_SENTENCE
 
 if TYPE_CHECKING:  # the roll engine and its HTTP clients load in workers, off the first frame
+    from tui.core.fleet_status import FleetStatus
+    from tui.core.journal import HistoryEntry, RollRecord
     from tui.core.rolls.base import Roll
+    from tui.core.rolls.events import RollEvent
     from tui.core.rolls.target import RollOptions, RollTarget
 
 POLL_TICK_S = 0.5  # the poller looks at least this often for a rack a roll just hurried
@@ -131,6 +131,9 @@ class KeyrollApp(App[int]):
         self._files = ExitStack()
         self._racks_screen: Screen[Any] | None = None
         self._quitting = False
+        self._fleet: FleetStatus | None = None  # the status poller's kept-alive clients
+        self._fleet_lock = threading.Lock()
+        self._fleet_closed = False
 
     # screens ------------------------------------------------------------------------------
 
@@ -147,6 +150,10 @@ class KeyrollApp(App[int]):
     def on_unmount(self) -> None:
         for run in self.rolls.running():
             run.cancel.set()  # the journal keeps them: the next start offers to resume them
+        with self._fleet_lock:
+            fleet, self._fleet, self._fleet_closed = self._fleet, None, True
+        if fleet is not None:
+            fleet.close()
         self._files.close()
 
     def open_rack(self, name: str, action: str | None = None) -> None:
@@ -321,11 +328,35 @@ class KeyrollApp(App[int]):
             due = self.schedule.due(names, time.monotonic())
             if due:
                 racks = [r for r in inventory.racks if r.name in due]
-                statuses = fetch_statuses(_with_fresh_keys(inventory, workspace), racks)
+                fleet = self._status_fleet(_with_fresh_keys(inventory, workspace))
+                if fleet is None:
+                    return  # the app is closing
+                statuses = fleet.refresh(racks)
                 self.schedule.polled(due, active, time.monotonic())
                 self.post_message(StatusesFetched(statuses))
             wait = self.schedule.wait_s(names, time.monotonic(), cap=POLL_TICK_S)
             worker.cancelled_event.wait(max(wait, 0.05))
+
+    def _status_fleet(self, inventory: Inventory) -> FleetStatus | None:
+        """The app's one `FleetStatus`, made at the first poll (it loads httpx), now polling
+        with `inventory`; None once the app has closed it."""
+        from tui.core.fleet_status import FleetStatus
+
+        with self._fleet_lock:
+            if self._fleet_closed:
+                return None
+            if self._fleet is None:
+                self._fleet = FleetStatus(inventory)
+            else:
+                self._fleet.use(inventory)
+            return self._fleet
+
+    def _forget_status_client(self, rack: str) -> None:
+        """The next poll of `rack` builds a new client (its keys changed, or a roll ended)."""
+        with self._fleet_lock:
+            fleet = self._fleet
+        if fleet is not None:
+            fleet.forget(rack)
 
     def on_statuses_fetched(self, message: StatusesFetched) -> None:
         self.statuses.update(message.statuses)
@@ -404,6 +435,9 @@ class KeyrollApp(App[int]):
 
     @work(thread=True, exit_on_error=False, group="rolls", description="A roll")
     def _drive_roll(self, run: RollRun, resume: RollRecord | None) -> None:
+        from tui.core.rolls.events import Outcome
+        from tui.core.rolls.summary import RollSummary, now_iso
+
         roll = run.roll
         assert roll is not None
         try:
@@ -450,6 +484,7 @@ class KeyrollApp(App[int]):
     def on_roll_ended(self, message: RollEnded) -> None:
         run = message.run
         self._show_roll_count()
+        self._forget_status_client(run.rack)
         self.schedule.hurry(run.rack, time.monotonic())
         self._tell_outcome(run)
         self._reload_inventory()
@@ -470,6 +505,7 @@ class KeyrollApp(App[int]):
         if summary is None:
             return
         from tui.core.rolls.account_key import AccountKeyRoll
+        from tui.core.rolls.events import Outcome
 
         roll = run.roll
         if isinstance(roll, AccountKeyRoll) and roll.new_key is not None:

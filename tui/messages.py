@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from textual.message import Message
 
-from tui.core.roll_runs import RollRun
-from tui.core.rolls.events import RollEvent
+if TYPE_CHECKING:  # the roll engine's types: not loaded for the first frame
+    from tui.core.roll_runs import RollRun
+    from tui.core.rolls.events import RollEvent
 
 
 class RollUpdated(Message):

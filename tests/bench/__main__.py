@@ -27,6 +27,14 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--quick", action="store_true", help="fewer rounds (under 3 minutes)")
     parser.add_argument("only", nargs="*", help="run only these benchmarks")
     args = parser.parse_args(argv)
+    unknown = [name for name in args.only if name not in BENCHMARKS]
+    if unknown:
+        print(
+            f"There is no benchmark {', '.join(unknown)}; the benchmarks are "
+            f"{', '.join(BENCHMARKS)}.",
+            file=sys.stderr,
+        )
+        return 2
     os.environ.setdefault("AWS_EC2_METADATA_DISABLED", "true")
     missed = 0
     began = time.perf_counter()

@@ -27,7 +27,7 @@ from textual.message import Message
 from textual.pilot import Pilot
 from textual.widgets import DataTable
 
-from tests.bench.common import Figure, median, p95, under
+from tests.bench.common import Figure, p95, spread, under
 from tests.bench.dashboard_driver import SIZE, SandboxWorkspace, dashboard_args, wait_until
 from tui.app import KeyrollApp
 from tui.core.roll_runs import Emit, RollRun
@@ -208,8 +208,8 @@ def run(quick: bool) -> list[Figure]:
     idle_ms = [s * 1000 for s in m["idle"]]
     detail = (
         f"{len(loaded_ms)} presses during {m['events']} events in {m['emitted_s']:.1f} s "
-        f"({m['events'] / m['emitted_s']:.0f}/s): median {median(loaded_ms):.0f} ms, "
-        f"max {max(loaded_ms):.0f} ms; idle p95 {p95(idle_ms):.0f} ms"
+        f"({m['events'] / m['emitted_s']:.0f}/s), ms: "
+        f"{spread(loaded_ms, 0).replace(' rounds', ' presses')}; idle p95 {p95(idle_ms):.0f} ms"
     )
     rss_detail = (
         f"after the flood and opening its roll screen ({m['log_lines']} log lines, "

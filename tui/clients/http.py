@@ -26,30 +26,62 @@ from tui.core.secret import MASK, Secret
 
 USER = "convox"
 DEFAULT_TIMEOUT = 10.0
+DEFAULT_KEEPALIVE_S = 5.0  # httpx's own: an idle connection is dropped after this long
 MAX_ERROR_TEXT = 200
 MAX_HOST_SHOWN = 80
 PEM_BEGIN = "-----BEGIN"
 _LABEL_CHARS = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_")
 
 
-def make_verify(verify: bool | str) -> bool | ssl.SSLContext:
+def make_verify(verify: bool | str) -> ssl.SSLContext:
     """No check (as the Convox CLI), the public CAs, or one pinned certificate.
 
     A string is a PEM certificate, its path or its text (`tui/core/tls.py` decides which a
     host gets): it becomes the only trust anchor, so any other certificate is refused.
+
+    One context per setting is built and shared by every client that uses it: loading the
+    CAs (or the pinned PEM) is the costly part of a client, and a fleet's clients would
+    otherwise each load the same file. A pinned file is read again when it changes.
     """
     if verify is True:
         return _public_ca_context()
-    if not isinstance(verify, str):
-        return verify
+    if verify is False:
+        return _unverified_context()
     is_text = verify.lstrip().startswith(PEM_BEGIN)
+    if is_text:
+        return _pinned_context(verify, None)
+    path = os.path.expanduser(verify)
+    try:
+        stat = os.stat(path)
+        version: tuple[int, int] | None = (stat.st_mtime_ns, stat.st_size)
+    except OSError:
+        version = None  # the load below fails and says so
+    return _pinned_context(path, version)
+
+
+@functools.cache
+def _public_ca_context() -> ssl.SSLContext:
+    """The public CAs (httpx's choice: certifi, or SSL_CERT_FILE), loaded once and shared."""
+    return httpx.create_ssl_context()
+
+
+@functools.cache
+def _unverified_context() -> ssl.SSLContext:
+    """No certificate check at all (the Convox CLI's `InsecureSkipVerify`), built once."""
+    return httpx.create_ssl_context(verify=False)
+
+
+@functools.lru_cache(maxsize=64)
+def _pinned_context(pem: str, version: tuple[int, int] | None) -> ssl.SSLContext:
+    """The context trusting only `pem` (its text, or its path at this `version`)."""
+    is_text = version is None and pem.lstrip().startswith(PEM_BEGIN)
     try:
         if is_text:
-            context = ssl.create_default_context(cadata=verify)
+            context = ssl.create_default_context(cadata=pem)
         else:
-            context = ssl.create_default_context(cafile=os.path.expanduser(verify))
+            context = ssl.create_default_context(cafile=pem)
     except (OSError, ssl.SSLError, ValueError) as error:
-        which = "The pinned PEM text" if is_text else f"The pinned certificate {shown(verify)}"
+        which = "The pinned PEM text" if is_text else f"The pinned certificate {shown(pem)}"
         raise errors.TlsError(
             f"{which} cannot be read ({error.__class__.__name__}); "
             "check the `verify_tls` value in keyroll's settings."
@@ -57,12 +89,6 @@ def make_verify(verify: bool | str) -> bool | ssl.SSLContext:
     # The pin is the identity: a rack's self-signed certificate does not name its ELB host.
     context.check_hostname = False
     return context
-
-
-@functools.cache
-def _public_ca_context() -> ssl.SSLContext:
-    """The public CAs (httpx's choice: certifi, or SSL_CERT_FILE), loaded once and shared."""
-    return httpx.create_ssl_context()
 
 
 @dataclass
@@ -92,6 +118,7 @@ class ConvoxHttp:
         verify: bool | str = False,
         timeout: float = DEFAULT_TIMEOUT,
         session: str | None = None,
+        keepalive_s: float = DEFAULT_KEEPALIVE_S,
     ) -> None:
         if "://" not in base_url:
             base_url = f"https://{base_url}"
@@ -116,6 +143,9 @@ class ConvoxHttp:
             timeout=timeout,
             headers=headers,
             follow_redirects=False,
+            limits=httpx.Limits(
+                max_connections=100, max_keepalive_connections=20, keepalive_expiry=keepalive_s
+            ),
         )
 
     def close(self) -> None:

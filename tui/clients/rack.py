@@ -8,7 +8,7 @@ from types import TracebackType
 from urllib.parse import urlencode
 
 from tui.clients.errors import ServerError, TimeoutError_, UnreachableError
-from tui.clients.http import DEFAULT_TIMEOUT, ConvoxHttp, Reply
+from tui.clients.http import DEFAULT_KEEPALIVE_S, DEFAULT_TIMEOUT, ConvoxHttp, Reply
 from tui.core.models import App, Instance, Process, Service, System, parse_list
 from tui.core.secret import Secret
 
@@ -37,8 +37,11 @@ class RackClient:
         http: ConvoxHttp | None = None,
         console: bool = False,
         owns_http: bool | None = None,
+        keepalive_s: float = DEFAULT_KEEPALIVE_S,
     ) -> None:
-        self._http = http or ConvoxHttp(base_url, verify=verify, timeout=timeout, session=session)
+        self._http = http or ConvoxHttp(
+            base_url, verify=verify, timeout=timeout, session=session, keepalive_s=keepalive_s
+        )
         self._owns_http = http is None if owns_http is None else owns_http
         self._keys: list[Secret] = list(keys)
         self.rack = rack

@@ -26,6 +26,7 @@ from tui.core.tls import ROLE_CONSOLE, ROLE_RACK, verify_for
 
 if TYPE_CHECKING:  # the HTTP clients (httpx) load at the first call, off the first frame
     from tui.clients.rack import RackClient
+    from tui.core.models import System
 
 SOURCE_CONSOLE, SOURCE_CLI, SOURCE_KEYROLL = "console", "convox-cli", "keyroll"
 SOURCE_LAST_SEEN = "last-seen"  # keyroll's record: the Console listed it last time
@@ -389,25 +390,29 @@ def rack_client(
     rack: RackEntry,
     *,
     timeout: float = STATUS_TIMEOUT_S,
+    keepalive_s: float | None = None,
 ) -> RackClient:
     """A client for `rack`, direct or proxied by its Console with the `Rack` header, checking
-    the certificate as `inv.rack_verify` says."""
+    the certificate as `inv.rack_verify` says; `keepalive_s` keeps idle connections that long
+    (default: httpx's 5 s)."""
     from tui.clients.rack import RackClient
 
     keys = rack_keys(inv, rack)
     verify = inv.rack_verify(rack)
+    extra: dict[str, Any] = {} if keepalive_s is None else {"keepalive_s": keepalive_s}
     if rack.via == VIA_CONSOLE:
         base = inv.console_url or f"https://{rack.host}"
-        return RackClient(base, keys, rack=rack.name, verify=verify, timeout=timeout)
-    return RackClient(f"https://{rack.host}", keys, verify=verify, timeout=timeout)
+        return RackClient(base, keys, rack=rack.name, verify=verify, timeout=timeout, **extra)
+    return RackClient(f"https://{rack.host}", keys, verify=verify, timeout=timeout, **extra)
 
 
-def _status(inv: Inventory, rack: RackEntry, timeout: float) -> RackStatus:
+def rack_status(inv: Inventory, rack: RackEntry, ask: Callable[[], System]) -> RackStatus:
+    """The status of `rack` from `ask()` (its `GET /system`), or `unknown` with the sentence
+    saying why; never raises. The one status rule of `fetch_statuses` and `FleetStatus`."""
     if not rack.host:
         return RackStatus(rack.name, "unknown", f"keyroll knows no host for {rack.name}.")
     try:
-        with rack_client(inv, rack, timeout=timeout) as client:
-            system = client.system(retries=0)
+        system = ask()
     except KeyrollError as error:
         unreachable = isinstance(error, UnreachableError | TimeoutError_)
         if rack.via == VIA_CONSOLE and (inv.console_silent is not None or unreachable):
@@ -427,6 +432,16 @@ def _status(inv: Inventory, rack: RackEntry, timeout: float) -> RackStatus:
             f"({error.__class__.__name__}); try again.",
         )
     return RackStatus(rack.name, system.status, None, system.version, system.region, system.count)
+
+
+def _status(inv: Inventory, rack: RackEntry, timeout: float) -> RackStatus:
+    """One rack's status through a client of its own, closed after (no connection kept)."""
+
+    def ask() -> System:
+        with rack_client(inv, rack, timeout=timeout) as client:
+            return client.system(retries=0)
+
+    return rack_status(inv, rack, ask)
 
 
 def fetch_statuses(

@@ -14,13 +14,12 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TYPE_CHECKING
 
-from tui.core.rolls.events import Finished, RollEvent
-from tui.core.rolls.summary import RollSummary
-
 if TYPE_CHECKING:  # the roll engine (and its HTTP clients) load with the first roll
     from tui.core.rolls.base import Roll
+    from tui.core.rolls.events import Finished, RollEvent
+    from tui.core.rolls.summary import RollSummary
 
-Emit = Callable[[RollEvent], None]
+Emit = Callable[["RollEvent"], None]
 
 
 @dataclass
@@ -59,6 +58,8 @@ class RollRun:
 
     @property
     def finished(self) -> Finished | None:
+        from tui.core.rolls.events import Finished
+
         return next((e for e in reversed(self.events) if isinstance(e, Finished)), None)
 
 

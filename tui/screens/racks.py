@@ -18,8 +18,6 @@ from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Header, Input, Static
 from textual.widgets.data_table import CellDoesNotExist, RowDoesNotExist
 
-from tui.core.inventory import RackEntry, RackStatus
-from tui.core.journal import HistoryEntry
 from tui.messages import RollEnded
 from tui.screens.refused_keys import REFUSE_ACTION, refusal_bindings
 from tui.widgets.rack_table import RackTable
@@ -36,6 +34,8 @@ from tui.widgets.tables import Cell, Column, fill_table
 
 if TYPE_CHECKING:
     from tui.app import KeyrollApp
+    from tui.core.inventory import RackEntry, RackStatus
+    from tui.core.journal import HistoryEntry
 
 # (key, label, width): cells that polls update in place get a fixed width, so a longer
 # value never waits for the table to re-measure its columns. Most important first: on a
