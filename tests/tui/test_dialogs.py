@@ -196,7 +196,7 @@ async def test_key_reveal_shows_the_key_once_and_copies_it() -> None:
         await pilot.press("c")
         assert app.clipboard == key.reveal()
         await pilot.click("#reveal-done")
-        await pilot.pause()
+        await wait_until(pilot, lambda: bool(app.results), what="the dialog's answer")
         assert app.results == [None]
         assert not dialog.showing
         assert key.reveal() not in screen_text(app)
