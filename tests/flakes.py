@@ -5,9 +5,10 @@ failed and which tests failed in them.
 
 Without pytest arguments it runs the README's test command (`-q -n 4 --dist loadfile`, the
 whole suite); `--workers W` sets its `-n` (or adds `-n W` to the arguments given). Each run
-prints one line (number, passed/failed, duration, failed test ids); the last line sums them up.
-Exit status 0 only if every run passed. The burners (busy loops, one process each) start
-before the first run and are killed after the last, also on Ctrl+C.
+prints one line (number, passed/failed, duration, failed test ids, and for a failed run the file
+holding its output); the last line sums them up. Exit status 0 only if every run passed. The
+burners (busy loops, one process each) start before the first run and are killed after the
+last, also on Ctrl+C.
 """
 
 from __future__ import annotations
@@ -15,12 +16,15 @@ from __future__ import annotations
 import argparse
 import multiprocessing
 import re
+import signal
 import subprocess
 import sys
+import tempfile
 import time
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from pathlib import Path
 
 DEFAULT_PYTEST_ARGS = ("-q", "-n", "4", "--dist", "loadfile")
 FAILED_LINE = re.compile(r"^(?:FAILED|ERROR) (\S+)")
@@ -32,6 +36,7 @@ class RunResult:
     returncode: int
     seconds: float
     failed: list[str] = field(default_factory=list)
+    log: Path | None = None
 
     @property
     def passed(self) -> bool:
@@ -42,6 +47,8 @@ class RunResult:
         text = f"run {self.number} of {runs}: {verdict} in {duration(self.seconds)}"
         if self.failed:
             text += "; failed: " + " ".join(self.failed)
+        if not self.passed and self.log is not None:
+            text += f"; output in {self.log}"
         return text
 
 
@@ -87,8 +94,8 @@ def burners(count: int) -> Iterator[list[multiprocessing.Process]]:
             process.join()
 
 
-def run_pytest(number: int, pytest_args: Sequence[str]) -> RunResult:
-    """One pytest run in a child process; its output is shown as it comes and parsed."""
+def run_pytest(number: int, pytest_args: Sequence[str], log: Path) -> RunResult:
+    """One pytest run in a child process; its output goes to `log` and is parsed."""
     command = [sys.executable, "-m", "pytest", *pytest_args]
     started = time.monotonic()
     child = subprocess.Popen(
@@ -105,7 +112,8 @@ def run_pytest(number: int, pytest_args: Sequence[str]) -> RunResult:
             child.kill()
             child.wait()
     seconds = time.monotonic() - started
-    return RunResult(number, returncode, seconds, failed_ids("".join(output)))
+    log.write_text("".join(output))
+    return RunResult(number, returncode, seconds, failed_ids("".join(output)), log)
 
 
 def summary(results: Sequence[RunResult]) -> str:
@@ -134,6 +142,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.workers is not None:
         pytest_args += ["-n", str(args.workers)]  # the last -n wins
     results: list[RunResult] = []
+    logs = Path(tempfile.mkdtemp(prefix="keyroll-flakes-"))
+    # Ctrl+C, and a kill, stop the runs and the burners even where the shell started this in the
+    # background with SIGINT ignored
+    signal.signal(signal.SIGINT, signal.default_int_handler)
+    signal.signal(signal.SIGTERM, signal.default_int_handler)
     try:
         with burners(args.burn) as burning:
             pids = ", ".join(str(p.pid) for p in burning)
@@ -143,7 +156,7 @@ def main(argv: Sequence[str] | None = None) -> int:
                 flush=True,
             )
             for number in range(1, args.runs + 1):
-                result = run_pytest(number, pytest_args)
+                result = run_pytest(number, pytest_args, logs / f"run-{number}.log")
                 results.append(result)
                 print(result.line(args.runs), flush=True)
     except KeyboardInterrupt:

@@ -11,6 +11,8 @@ import sys
 import time
 from pathlib import Path
 
+import pytest
+
 ROOT = Path(__file__).resolve().parents[1]
 WAIT_S = 60.0  # a bound only a broken flake finder reaches
 
@@ -58,10 +60,13 @@ def test_every_run_is_a_line_with_its_failed_test_and_the_burners_go(tmp_path: P
     assert len(runs) == 2
     failed_id = os.path.relpath(suite / "test_fails.py", ROOT) + "::test_always_fails"
     for number, line in enumerate(runs, 1):
-        assert re.fullmatch(
-            rf"run {number} of 2: failed \(exit 1\) in [\d.]+s; failed: {re.escape(failed_id)}",
+        shown = re.fullmatch(
+            rf"run {number} of 2: failed \(exit 1\) in [\d.]+s; failed: {re.escape(failed_id)}"
+            r"; output in (\S+)",
             line,
-        ), line
+        )
+        assert shown, line
+        assert "assert 1 + 1 == 3" in Path(shown.group(1)).read_text()  # pytest's own report
     assert re.fullmatch(r"0 of 2 passed; times [\d.]+s [\d.]+s", lines[-1]), lines[-1]
     pids = burner_pids(lines[0])
     assert len(pids) == 2
@@ -77,7 +82,8 @@ def test_all_runs_passing_exit_zero(tmp_path: Path) -> None:
     assert done.stdout.splitlines()[-1].startswith("2 of 2 passed; times ")
 
 
-def test_ctrl_c_mid_run_stops_the_burners(tmp_path: Path) -> None:
+@pytest.mark.parametrize("stop", [signal.SIGINT, signal.SIGTERM], ids=["ctrl-c", "kill"])
+def test_ctrl_c_or_a_kill_mid_run_stops_the_burners(tmp_path: Path, stop: signal.Signals) -> None:
     suite = throwaway_suite(tmp_path / "suite", failing=False)
     started = tmp_path / "started"
     release = tmp_path / "release"
@@ -106,6 +112,7 @@ def test_ctrl_c_mid_run_stops_the_burners(tmp_path: Path) -> None:
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
         text=True,
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_IGN),  # as `cmd &` starts it
     )
     try:
         deadline = time.monotonic() + WAIT_S
@@ -113,7 +120,7 @@ def test_ctrl_c_mid_run_stops_the_burners(tmp_path: Path) -> None:
             assert finder.poll() is None, "the flake finder ended before its first run began"
             assert time.monotonic() < deadline, "the first run never began"
             time.sleep(0.05)
-        finder.send_signal(signal.SIGINT)  # to the finder alone: it must stop what it started
+        finder.send_signal(stop)  # to the finder alone: it must stop what it started
         output, _ = finder.communicate(timeout=WAIT_S)
     finally:
         release.write_text("1")  # whatever happened, the throwaway test may end

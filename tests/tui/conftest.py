@@ -18,7 +18,7 @@ import pytest
 from textual.widgets import DataTable
 
 from tests.aws_support import scrub_aws_env
-from tests.tui.roll_harness import WAIT_S, wait_until
+from tests.tui.roll_harness import WAIT_S, layout_owed, wait_until
 from tui.app import KeyrollApp
 from tui.commands.workspace import Workspace, sandbox_workspace
 from tui.core.secret import Secret
@@ -120,8 +120,13 @@ def tables_measured(app: KeyrollApp | Any) -> bool:
 
 
 async def until_measured(pilot: Any) -> None:
-    """Wait until every table on the screen has measured its rows (see `tables_measured`)."""
-    await wait_until(pilot, lambda: tables_measured(pilot.app), what="the tables to measure")
+    """Wait until every table on the screen has measured its rows (see `tables_measured`) and
+    no layout is owed (see `layout_owed`): what `screen_text` then reads is what a person sees."""
+    await wait_until(
+        pilot,
+        lambda: tables_measured(pilot.app) and not layout_owed(pilot.app),
+        what="the tables to measure and the screen to lay out",
+    )
 
 
 async def settled(pilot: Any, pause: float = 0.2) -> None:

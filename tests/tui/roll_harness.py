@@ -20,7 +20,7 @@ from typing import Any
 
 import pytest
 from rich.console import Console
-from textual import work
+from textual import messages, work
 from textual.app import App
 from textual.pilot import Pilot
 from textual.widget import Widget
@@ -258,7 +258,7 @@ async def until_roll_outcome(
         screen = pilot.app.screen
         if not isinstance(screen, RollScreen) or (run is not None and screen.roll_run is not run):
             return False
-        if not screen.outcome.has_class("-shown"):
+        if not screen.outcome.has_class("-shown") or layout_owed(pilot.app):
             return False
         screen_text(pilot.app)  # lays out what is owed, as the screen's next refresh would
         return screen.outcome.region.height > 0
@@ -328,6 +328,52 @@ def held_until(
         return roll
 
     return build
+
+
+def layout_owed(app: App[Any]) -> bool:
+    """Whether a widget's new size or content has yet to reach the screen: a widget still marked
+    for layout (it tells the screen when it next idles), or its `Layout` message not yet handled.
+    `screen_text` lays out only what the screen itself owes; a read right after `Static.update`
+    once found a panel still 0 rows high (a loaded machine had not idled the widget yet)."""
+    screen = app.screen
+    if any(widget._layout_required for widget in screen.walk_children(with_self=False)):
+        return True
+    pending: Any = getattr(screen._message_queue, "_queue", ())
+    return any(isinstance(message, messages.Layout) for message in list(pending))
+
+
+def on_screen(widget: Widget) -> bool:
+    """Whether the screen shows `widget` at the centre of its region (not under a border or
+    another widget, not scrolled out, not squashed to nothing)."""
+    region = widget.region
+    if region.height == 0 or region.width == 0:
+        return False
+    try:
+        shown, _ = widget.screen.get_widget_at(*region.center)
+    except Exception:  # outside the screen
+        return False
+    return shown is widget or widget in shown.ancestors_with_self
+
+
+async def click(pilot: Pilot[Any], selector: str) -> None:
+    """Click the widget `selector` names once the screen shows it where it stays: a click on a
+    dialog not yet laid out lands wherever the button was (a loaded machine once started no
+    roll this way)."""
+
+    def shown() -> bool:
+        if layout_owed(pilot.app):
+            return False
+        screen_text(pilot.app)  # lays out what the screen owes
+        widgets = pilot.app.screen.query(selector)
+        return bool(widgets) and on_screen(widgets.first())
+
+    await wait_until(pilot, shown, what=f"{selector} on screen")
+    assert await pilot.click(selector), f"the click missed {selector}"
+
+
+async def until_laid_out(pilot: Pilot[Any]) -> None:
+    """Wait until no layout is owed below the screen (see `layout_owed`)."""
+    await wait_until(pilot, lambda: not layout_owed(pilot.app), what="the screen's layout")
 
 
 def screen_text(app: App[Any]) -> str:

@@ -15,7 +15,14 @@ from textual import events
 from textual.widgets import DataTable
 
 from tests.tui.conftest import SIZE, dashboard_args, until_statuses
-from tests.tui.roll_harness import held_until, screen_text, until_closed, until_shown, wait_until
+from tests.tui.roll_harness import (
+    WAIT_S,
+    held_until,
+    screen_text,
+    until_closed,
+    until_shown,
+    wait_until,
+)
 from tui.app import InventoryReloaded, KeyrollApp, StatusesFetched, rolls_running_text
 from tui.commands.roll_targets import target_for
 from tui.commands.workspace import Workspace, starts_on_sandbox
@@ -60,7 +67,7 @@ async def test_first_frame_comes_before_the_workspace_opens(make_app: Any) -> No
 
     @contextmanager
     def slow(args: Any) -> Iterator[Workspace]:
-        release.wait(10)
+        release.wait(WAIT_S)  # held until the test has read the first frame
         with real_open(args) as workspace:
             yield workspace
 

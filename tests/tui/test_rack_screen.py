@@ -7,7 +7,7 @@ from typing import Any
 from textual.widgets import DataTable
 
 from tests.tui.conftest import SIZE, until_measured, until_statuses
-from tests.tui.roll_harness import screen_text, wait_until
+from tests.tui.roll_harness import click, until_shown, wait_until
 from tui.core.rolls.events import Outcome
 
 
@@ -27,7 +27,15 @@ async def test_the_rack_screen_shows_parameters_instances_and_services(make_app:
         screen = await open_rack(app, pilot, "acme/production")
         sandbox = opener.sandbox
         rack = sandbox.world.rack("production")
-        text = screen_text(app)
+        # the footer's keys come in a recompose of their own: wait for every panel and the keys
+        text = await until_shown(
+            pilot,
+            "2 at risk: under 3 running",
+            "PRODUCTION",
+            "rack.production-",  # the rack-domain, never a loopback port
+            "no roll recorded yet",
+            "Re-link",  # a Console rack
+        )
         assert rack.stack.password.reveal() not in text
         params = screen.query_one("#parameters", DataTable)
         values = {str(params.get_row_at(i)[0]): params.get_row_at(i)[1] for i in range(4)}
@@ -62,7 +70,7 @@ async def test_r_rolls_the_rack_key_and_the_history_shows_it(make_app: Any) -> N
         screen = await open_rack(app, pilot, "dev")
         await pilot.press("r")
         await wait_until(pilot, lambda: type(app.screen).__name__ == "RackKeyRollDialog")
-        await pilot.click("#rack-key-start")
+        await click(pilot, "#rack-key-start")
         await wait_until(pilot, lambda: type(app.screen).__name__ == "RollScreen", 10, "the roll")
         run = app.rolls.all()[0]
         assert (run.rack, run.kind, run.route) == ("dev", "rack-key", "rack")

@@ -8,6 +8,7 @@ from typing import Any
 
 from tests.tui.conftest import SIZE, until_statuses
 from tests.tui.roll_harness import (
+    click,
     held_until,
     plain,
     screen_text,
@@ -44,7 +45,7 @@ async def test_a_rack_key_roll_from_the_rack_screen_to_its_outcome(make_app: Mak
         await pilot.press("r")
         await wait_until(pilot, lambda: isinstance(app.screen, RackKeyRollDialog), what="dialog")
         assert "Dual-key" in screen_text(app)
-        await pilot.click("#rack-key-start")
+        await click(pilot, "#rack-key-start")
         await wait_until(pilot, lambda: isinstance(app.screen, RollScreen), what="the roll")
         screen = top(app, RollScreen)
         run = screen.roll_run
@@ -89,7 +90,7 @@ async def test_a_rolled_back_keyroll_shows_the_mismatch_and_t_retries_it(
         assert "Instances" in screen.board.states.resources
         await pilot.press("t")
         await wait_until(pilot, lambda: isinstance(app.screen, ConfirmDialog), what="the question")
-        await pilot.click("#confirm-yes")
+        await click(pilot, "#confirm-yes")
         await wait_until(pilot, lambda: len(app.rolls.all()) == 2, what="the second roll")
         second = app.rolls.all()[1]
         assert (second.rack, second.kind, second.route) == ("dev", "instance-key", "rack")
@@ -134,7 +135,7 @@ async def test_two_rolls_at_once_each_on_its_own_screen(make_app: MakeApp) -> No
             await wait_until(
                 pilot, lambda: isinstance(app.screen, RackKeyRollDialog), what="dialog"
             )
-            await pilot.click("#rack-key-start")
+            await click(pilot, "#rack-key-start")
             await wait_until(
                 pilot,
                 lambda name=name: (

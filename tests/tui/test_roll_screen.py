@@ -20,6 +20,7 @@ from tests.tui.roll_harness import (
     WAIT_S,
     ReplayApp,
     RollHarness,
+    click,
     held_before_end,
     isolate_aws,
     mid_roll_events,
@@ -210,7 +211,7 @@ async def test_t_starts_the_same_instance_keyroll_again_after_a_rollback(
         await pilot.press("t")
         assert isinstance(app.screen, ConfirmDialog)
         assert "again via rack" in plain(app.screen.query_one("#confirm-question"))
-        await pilot.click("#confirm-yes")
+        await click(pilot, "#confirm-yes")
         await wait_until(pilot, lambda: len(app.rolls.all()) == 2)
         second = app.rolls.all()[1]
         assert (second.rack, second.kind, second.route) == ("dev", "instance-key", "rack")

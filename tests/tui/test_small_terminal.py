@@ -14,7 +14,14 @@ from textual.widget import Widget
 from textual.widgets import Button, DataTable, RadioSet
 
 from tests.tui.conftest import until_measured, until_statuses
-from tests.tui.roll_harness import isolate_aws, screen_text, until_shown, wait_until
+from tests.tui.roll_harness import (
+    isolate_aws,
+    layout_owed,
+    on_screen,
+    screen_text,
+    until_shown,
+    wait_until,
+)
 from tests.tui.test_dialogs import DEV, PRODUCTION, DialogHost, report
 from tui.core.preflight import ServiceRisk
 from tui.screens.dialogs import InstanceKeyrollDialog, RackKeyRollDialog
@@ -27,23 +34,13 @@ def _no_aws(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     isolate_aws(monkeypatch, tmp_path)
 
 
-def on_screen(widget: Widget) -> bool:
-    """Whether the screen shows `widget` at the centre of its region."""
-    region = widget.region
-    if region.height == 0 or region.width == 0:
-        return False
-    try:
-        shown, _ = widget.screen.get_widget_at(*region.center)
-    except Exception:  # outside the screen
-        return False
-    return shown is widget or widget in shown.ancestors_with_self
-
-
 async def until_on_screen(pilot: Any, *widgets: Widget) -> None:
     """Wait until the screen shows every one of `widgets` (laid out, as its next refresh does)."""
 
     def seen() -> bool:
-        screen_text(pilot.app)  # lays out what is owed
+        if layout_owed(pilot.app):
+            return False
+        screen_text(pilot.app)  # lays out what the screen owes
         return all(on_screen(widget) for widget in widgets)
 
     names = ", ".join(f"#{w.id}" if w.id else type(w).__name__ for w in widgets)
