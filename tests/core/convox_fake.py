@@ -7,7 +7,9 @@ with the `Rack` header), with the key checks of a real rack: Basic auth, user ig
 from __future__ import annotations
 
 import socket
+import threading
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -20,6 +22,37 @@ ACCOUNT_KEY = "AccountKey0123456789abcdefghijklmnopqrstu"
 DEV_KEY = "DevRackKey0123456789abcdefghijklmnopqrst"
 CONSOLE_RACKS = {"acme/production": "running", "acme/staging": "updating"}
 STALL_S = 0.4
+MEET_S = 20.0  # how long an armed status request waits for the others: only a broken caller
+
+
+class InFlight:
+    """The rack-status requests (`GET /system`) the fake is answering at once. Armed with
+    `meet = n`, each waits (at most MEET_S) until n have come in: callers that ask side by side
+    all meet, callers that ask one after another show one at a time, whatever the machine's
+    speed."""
+
+    def __init__(self) -> None:
+        self._changed = threading.Condition()
+        self.now = 0
+        self.most = 0
+        self.meet = 0
+
+    @contextmanager
+    def request(self) -> Iterator[None]:
+        with self._changed:
+            self.now += 1
+            self.most = max(self.most, self.now)
+            self._changed.notify_all()
+            if self.meet:
+                self._changed.wait_for(lambda: self.most >= self.meet, timeout=MEET_S)
+        try:
+            yield
+        finally:
+            with self._changed:
+                self.now -= 1
+
+
+STATUS_REQUESTS = InFlight()
 
 
 def _system(name: str, status: str) -> Response:
@@ -40,7 +73,8 @@ def console_app(request: Request) -> Response:
     if rack:
         if rack not in CONSOLE_RACKS:
             return Response.text(404, f"no such rack: {rack}")
-        response = _system(rack.split("/")[1], CONSOLE_RACKS[rack])
+        with STATUS_REQUESTS.request():
+            response = _system(rack.split("/")[1], CONSOLE_RACKS[rack])
         response.stall_seconds = STALL_S
         return response
     if request.path == "/auth":
@@ -59,7 +93,8 @@ def rack_app(request: Request) -> Response:
     if not _authorized(request, DEV_KEY):
         return Response.text(401, "invalid authentication")
     if request.path == "/system":
-        response = _system("dev", "running")
+        with STATUS_REQUESTS.request():
+            response = _system("dev", "running")
         response.stall_seconds = STALL_S
         return response
     return Response.ok()

@@ -73,13 +73,13 @@ def test_writer_killed_between_write_and_rename_leaves_the_old_file(tmp_path: Pa
     ready = tmp_path / "ready"
     script = textwrap.dedent(
         f"""
-        import os, time
+        import os, threading
         from pathlib import Path
         from tui.core import files
 
         def stall(src, dst):
             Path({str(ready)!r}).write_text("1")
-            time.sleep(60)
+            threading.Event().wait()  # stalled for good: the test kills it here
 
         files.os.replace = stall
         files.write_private(Path({str(target)!r}), "NEW CONTENT " * 1000)
@@ -87,10 +87,10 @@ def test_writer_killed_between_write_and_rename_leaves_the_old_file(tmp_path: Pa
     )
     writer = subprocess.Popen([sys.executable, "-c", script], cwd=Path(__file__).parents[2])
     try:
-        deadline = time.monotonic() + 20
+        deadline = time.monotonic() + 60  # a bound only a broken writer reaches
         while not ready.exists():
             assert writer.poll() is None, "the writer ended before reaching the rename"
-            assert time.monotonic() < deadline
+            assert time.monotonic() < deadline, "the writer never reached the rename"
             time.sleep(0.02)
         temps = [p for p in tmp_path.iterdir() if p.name.endswith(files.TEMP_SUFFIX)]
         assert len(temps) == 1 and temps[0].read_text().startswith("NEW CONTENT")

@@ -5,11 +5,13 @@ from __future__ import annotations
 import subprocess
 import sys
 import textwrap
-import time
+from datetime import UTC, datetime, timedelta
+from itertools import count
 from pathlib import Path
 
 import pytest
 
+from tui.core import journal as journal_module
 from tui.core.errors import RefusedError
 from tui.core.journal import Journal, JournalError, RackLock
 from tui.core.keystore import Keystore
@@ -83,12 +85,15 @@ def test_a_rack_key_roll_without_a_new_key_cannot_request_the_update(journal: Jo
     assert journal.step(account.roll_id, "update-requested").last_step == "update-requested"
 
 
-def test_unfinished_and_history_newest_first(journal: Journal) -> None:
+def test_unfinished_and_history_newest_first(
+    journal: Journal, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # a clock a second apart a call: the order never rests on how fast the machine writes
+    moments = (datetime(2025, 3, 4, 9, 30, tzinfo=UTC) + timedelta(seconds=n) for n in count())
+    monkeypatch.setattr(journal_module, "_now", lambda: next(moments).isoformat())
     first = journal.begin("instance-key", "dev", "rack")
     journal.finish(first.roll_id, "rolled_back", downtime_s=12.5, message="signal timeout")
-    time.sleep(0.01)
     second = journal.begin("instance-key", "dev", "cloudformation")
-    time.sleep(0.01)
     journal.begin("account-key", "acme/production", "console")
     assert [r.roll_id for r in journal.unfinished() if r.rack == "dev"] == [second.roll_id]
     history = journal.history("dev")

@@ -8,7 +8,6 @@ The other dashboard engineer may add fixtures at the end of this file.
 from __future__ import annotations
 
 import argparse
-import time
 from collections.abc import Awaitable, Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import replace
@@ -19,6 +18,7 @@ import pytest
 from textual.widgets import DataTable
 
 from tests.aws_support import scrub_aws_env
+from tests.tui.roll_harness import WAIT_S, layout_owed, wait_until
 from tui.app import KeyrollApp
 from tui.commands.workspace import Workspace, sandbox_workspace
 from tui.core.secret import Secret
@@ -92,20 +92,14 @@ def make_app() -> Callable[..., tuple[KeyrollApp, SandboxOpener]]:
     return make
 
 
-async def wait_for(
-    pilot: Any, condition: Callable[[], bool], timeout: float = 10.0, what: str = "condition"
-) -> None:
-    """Let the app run until `condition()` holds; fail the test after `timeout` seconds."""
-    deadline = time.monotonic() + timeout
-    while not condition():
-        if time.monotonic() > deadline:
-            raise AssertionError(f"timed out waiting for {what}")
-        await pilot.pause(0.05)
+wait_for = wait_until
+"""The one wait of the dashboard tests (`tests.tui.roll_harness.wait_until`), by the name other
+suites import it."""
 
 
-async def until_statuses(pilot: Any, app: KeyrollApp, timeout: float = 10.0) -> None:
+async def until_statuses(pilot: Any, app: KeyrollApp, timeout: float = WAIT_S) -> None:
     """Wait until every rack of the inventory has a polled status."""
-    await wait_for(
+    await wait_until(
         pilot,
         lambda: (
             app.inventory is not None and all(r.name in app.statuses for r in app.inventory.racks)
@@ -115,21 +109,32 @@ async def until_statuses(pilot: Any, app: KeyrollApp, timeout: float = 10.0) -> 
     )
 
 
+def tables_measured(app: KeyrollApp | Any) -> bool:
+    """Whether every table on the screen has measured its new rows and cells. A DataTable sizes
+    its columns only when its message queue runs dry, which a loaded machine can put off past
+    any fixed pause (a snapshot once caught "App" cut to 3 columns wide)."""
+    return not any(
+        table._require_update_dimensions or table._updated_cells
+        for table in app.screen.query(DataTable)
+    )
+
+
+async def until_measured(pilot: Any) -> None:
+    """Wait until every table on the screen has measured its rows (see `tables_measured`) and
+    no layout is owed (see `layout_owed`): what `screen_text` then reads is what a person sees."""
+    await wait_until(
+        pilot,
+        lambda: tables_measured(pilot.app) and not layout_owed(pilot.app),
+        what="the tables to measure and the screen to lay out",
+    )
+
+
 async def settled(pilot: Any, pause: float = 0.2) -> None:
-    """Wait until every table on the screen has measured its new rows and cells, then let the
-    screen repaint. A DataTable sizes its columns only when its message queue runs dry, which a
-    loaded machine can put off past any fixed pause (a snapshot once caught "App" cut to 3
-    columns wide)."""
-
-    def measured() -> bool:
-        return not any(
-            table._require_update_dimensions or table._updated_cells
-            for table in pilot.app.screen.query(DataTable)
-        )
-
-    await wait_for(pilot, measured, what="the tables to measure their rows")
+    """For snapshots: the tables measured, then a repaint, then measured again (a repaint can
+    bring new cells)."""
+    await until_measured(pilot)
     await pilot.pause(pause)
-    await wait_for(pilot, measured, what="the tables to measure their rows")
+    await until_measured(pilot)
 
 
 Waiter = Callable[..., Awaitable[None]]

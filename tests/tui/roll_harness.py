@@ -20,7 +20,7 @@ from typing import Any
 
 import pytest
 from rich.console import Console
-from textual import work
+from textual import messages, work
 from textual.app import App
 from textual.pilot import Pilot
 from textual.widget import Widget
@@ -214,15 +214,166 @@ def plain(widget: Widget) -> str:
     return str(getattr(content, "plain", content))
 
 
+WAIT_S = 60.0
+"""How long a wait may take before the test fails: a bound only a broken app reaches (every
+wait ends on its condition, however loaded the machine)."""
+
+
 async def wait_until(
-    pilot: Pilot[Any], condition: Callable[[], bool], timeout: float = 20.0
+    pilot: Pilot[Any],
+    condition: Callable[[], bool],
+    timeout: float = WAIT_S,
+    what: str = "the condition",
 ) -> None:
-    """Let the app run until `condition()` holds (fails the test after `timeout`)."""
+    """Let the app run until `condition()` holds; fail naming `what` never happened."""
     loop = asyncio.get_running_loop()
     deadline = loop.time() + timeout
     while not condition():
-        assert loop.time() < deadline, "timed out waiting for the app"
+        if loop.time() > deadline:
+            raise AssertionError(f"timed out after {timeout:.0f} s waiting for {what}")
         await pilot.pause(0.05)
+
+
+async def until_shown(pilot: Pilot[Any], *texts: str, timeout: float = WAIT_S) -> str:
+    """Wait until the screen a person sees holds every one of `texts`; return its text."""
+    shown = ""
+
+    def holds() -> bool:
+        nonlocal shown
+        shown = screen_text(pilot.app)
+        return all(text in shown for text in texts)
+
+    await wait_until(pilot, holds, timeout, "the screen to show " + ", ".join(map(repr, texts)))
+    return shown
+
+
+async def until_roll_outcome(
+    pilot: Pilot[Any], run: RollRun | None = None, timeout: float = WAIT_S
+) -> RollScreen:
+    """Wait until the roll screen on top (of `run`, when given) shows its outcome laid out on
+    screen, not just marked shown (CI once read the screen in between and found no headline);
+    return that screen."""
+
+    def shown() -> bool:
+        screen = pilot.app.screen
+        if not isinstance(screen, RollScreen) or (run is not None and screen.roll_run is not run):
+            return False
+        if not screen.outcome.has_class("-shown") or layout_owed(pilot.app):
+            return False
+        screen_text(pilot.app)  # lays out what is owed, as the screen's next refresh would
+        return screen.outcome.region.height > 0
+
+    await wait_until(pilot, shown, timeout, "the roll's outcome on screen")
+    screen = pilot.app.screen
+    assert isinstance(screen, RollScreen)
+    return screen
+
+
+async def until_closed(app: App[Any], timeout: float = WAIT_S) -> None:
+    """Wait until the app has closed by itself: its message loop ended, every message handled."""
+    assert app._task is not None, "the app is not running"
+    done, _ = await asyncio.wait([app._task], timeout=timeout)
+    assert done, f"the app did not close within {timeout:.0f} s"
+
+
+async def until_replayed(pilot: Pilot[Any]) -> RollScreen:
+    """Wait until the roll screen on top has drawn every event its run holds; return it."""
+
+    def drawn() -> bool:
+        screen = pilot.app.screen
+        return (
+            isinstance(screen, RollScreen)
+            and screen.is_mounted
+            and screen._seen == len(screen.roll_run.events)
+        )
+
+    await wait_until(pilot, drawn, what="the roll screen to draw its run's events")
+    screen = pilot.app.screen
+    assert isinstance(screen, RollScreen)
+    return screen
+
+
+def held_before_end(
+    gate: threading.Event, make: Callable[[Emit, threading.Event], Roll]
+) -> Callable[[Emit, threading.Event], Roll]:
+    """`make`, with a roll that reports its end (and so ends) only once `gate` is set: a test
+    sees it running for as long as it needs, whatever the machine's speed."""
+
+    def build(emit: Emit, cancel: threading.Event) -> Roll:
+        def emit_held(event: RollEvent) -> None:
+            if isinstance(event, Finished):
+                assert gate.wait(WAIT_S), "the test never let the held roll end"
+            emit(event)
+
+        return make(emit_held, cancel)
+
+    return build
+
+
+def held_until(
+    gate: threading.Event, make: Callable[[Emit, threading.Event], Roll]
+) -> Callable[[Emit, threading.Event], Roll]:
+    """`make`, with a roll that starts only once `gate` is set: a test sees the rolls running
+    for as long as it needs, whatever the machine's speed, then lets them go."""
+
+    def build(emit: Emit, cancel: threading.Event) -> Roll:
+        roll = make(emit, cancel)
+        run = roll.run
+
+        def run_once_let_go() -> Any:
+            assert gate.wait(WAIT_S), "the test never let the held roll go"
+            return run()
+
+        roll.run = run_once_let_go  # type: ignore[method-assign]
+        return roll
+
+    return build
+
+
+def layout_owed(app: App[Any]) -> bool:
+    """Whether a widget's new size or content has yet to reach the screen: a widget still marked
+    for layout (it tells the screen when it next idles), or its `Layout` message not yet handled.
+    `screen_text` lays out only what the screen itself owes; a read right after `Static.update`
+    once found a panel still 0 rows high (a loaded machine had not idled the widget yet)."""
+    screen = app.screen
+    if any(widget._layout_required for widget in screen.walk_children(with_self=False)):
+        return True
+    pending: Any = getattr(screen._message_queue, "_queue", ())
+    return any(isinstance(message, messages.Layout) for message in list(pending))
+
+
+def on_screen(widget: Widget) -> bool:
+    """Whether the screen shows `widget` at the centre of its region (not under a border or
+    another widget, not scrolled out, not squashed to nothing)."""
+    region = widget.region
+    if region.height == 0 or region.width == 0:
+        return False
+    try:
+        shown, _ = widget.screen.get_widget_at(*region.center)
+    except Exception:  # outside the screen
+        return False
+    return shown is widget or widget in shown.ancestors_with_self
+
+
+async def click(pilot: Pilot[Any], selector: str) -> None:
+    """Click the widget `selector` names once the screen shows it where it stays: a click on a
+    dialog not yet laid out lands wherever the button was (a loaded machine once started no
+    roll this way)."""
+
+    def shown() -> bool:
+        if layout_owed(pilot.app):
+            return False
+        screen_text(pilot.app)  # lays out what the screen owes
+        widgets = pilot.app.screen.query(selector)
+        return bool(widgets) and on_screen(widgets.first())
+
+    await wait_until(pilot, shown, what=f"{selector} on screen")
+    assert await pilot.click(selector), f"the click missed {selector}"
+
+
+async def until_laid_out(pilot: Pilot[Any]) -> None:
+    """Wait until no layout is owed below the screen (see `layout_owed`)."""
+    await wait_until(pilot, lambda: not layout_owed(pilot.app), what="the screen's layout")
 
 
 def screen_text(app: App[Any]) -> str:

@@ -14,8 +14,15 @@ from typing import Any
 from textual import events
 from textual.widgets import DataTable
 
-from tests.tui.conftest import SIZE, dashboard_args, until_statuses, wait_for
-from tests.tui.roll_harness import screen_text
+from tests.tui.conftest import SIZE, dashboard_args, until_statuses
+from tests.tui.roll_harness import (
+    WAIT_S,
+    held_until,
+    screen_text,
+    until_closed,
+    until_shown,
+    wait_until,
+)
 from tui.app import InventoryReloaded, KeyrollApp, StatusesFetched, rolls_running_text
 from tui.commands.roll_targets import target_for
 from tui.commands.workspace import Workspace, starts_on_sandbox
@@ -40,6 +47,10 @@ def rack_key_make(app: KeyrollApp, rack: str, route: str) -> Any:
     return make
 
 
+def read_only_notes(app: KeyrollApp) -> list[str]:
+    return [n.message for n in app._notifications if "read-only" in n.message]
+
+
 def test_importing_the_app_loads_no_boto3() -> None:
     code = "import sys, tui.app, tui.screens.racks; print('boto3' in sys.modules)"
     out = subprocess.run(
@@ -56,16 +67,15 @@ async def test_first_frame_comes_before_the_workspace_opens(make_app: Any) -> No
 
     @contextmanager
     def slow(args: Any) -> Iterator[Workspace]:
-        release.wait(10)
+        release.wait(WAIT_S)  # held until the test has read the first frame
         with real_open(args) as workspace:
             yield workspace
 
     app._opener = slow
     async with app.run_test(size=SIZE) as pilot:
-        await pilot.pause(0.2)
-        text = screen_text(app)
-        assert "SANDBOX (--sandbox): these racks are simulated" in text
-        assert "no roll running" in text
+        await until_shown(
+            pilot, "SANDBOX (--sandbox): these racks are simulated", "no roll running"
+        )
         assert app.inventory is None
         assert app.query_one("#racks", DataTable).loading
         release.set()
@@ -83,11 +93,11 @@ async def test_a_failed_workspace_is_one_notification_with_its_sentence() -> Non
 
     app = KeyrollApp(dashboard_args(), opener=broken)
     async with app.run_test(size=SIZE) as pilot:
-        await wait_for(pilot, lambda: bool(app._notifications), what="a notification")
+        await wait_until(pilot, lambda: bool(app._notifications), what="a notification")
         messages = [n.message for n in app._notifications]
         assert messages == [sentence]
         # also where the racks would be (drawn on the next refresh after the notification)
-        await wait_for(pilot, lambda: sentence in screen_text(app), what="the sentence")
+        await wait_until(pilot, lambda: sentence in screen_text(app), what="the sentence")
         assert "Traceback" not in screen_text(app)
 
 
@@ -134,17 +144,19 @@ async def test_read_only_hides_every_roll_action(make_app: Any) -> None:
         assert "Roll the account key (disabled)" in commands
         assert "Switch to dev (disabled)" in commands  # a switch writes the CLI's files
         app.open_rack("dev")
-        await wait_for(pilot, lambda: type(app.screen).__name__ == "RackScreen")
+        await wait_until(pilot, lambda: type(app.screen).__name__ == "RackScreen")
         bindings = {b.binding.action: b.enabled for b in app.screen.active_bindings.values()}
         assert "roll_rack_key" not in bindings and "instance_keyroll" not in bindings  # hidden
         assert bindings["back"] is True
+        before = len(read_only_notes(app))
         await pilot.press("r", "k")
-        await pilot.pause(0.2)
+        await wait_until(
+            pilot, lambda: len(read_only_notes(app)) == before + 2, what="r, k refused"
+        )
         assert type(app.screen).__name__ == "RackScreen"  # no dialog opened
         assert app.rolls.all() == []
         commands["Roll the API key of dev (disabled)"].run()
-        await pilot.pause(0.1)
-        assert any("read-only" in n.message for n in app._notifications)
+        await wait_until(pilot, lambda: len(read_only_notes(app)) == before + 3, what="its refusal")
         try:
             app.start_roll("dev", "rack-key", "rack", rack_key_make(app, "dev", "rack"))
         except Exception as error:
@@ -157,21 +169,29 @@ async def test_two_rolls_at_once_are_counted_in_the_header(make_app: Any) -> Non
     app, opener = make_app()
     async with app.run_test(size=SIZE) as pilot:
         await until_statuses(pilot, app)
-        first = app.start_roll("dev", "rack-key", "rack", rack_key_make(app, "dev", "rack"))
+        both_seen = threading.Event()  # the rolls start once the header has counted them
+        first = app.start_roll(
+            "dev", "rack-key", "rack", held_until(both_seen, rack_key_make(app, "dev", "rack"))
+        )
         second = app.start_roll(
             "acme/staging",
             "rack-key",
             "console",
-            rack_key_make(app, "acme/staging", "console"),
+            held_until(both_seen, rack_key_make(app, "acme/staging", "console")),
         )
-        await pilot.pause(0.05)
+        await until_shown(pilot, "2 rolls running")
         assert app.sub_title == "2 rolls running"
-        assert "2 rolls running" in screen_text(app)
-        await wait_for(pilot, lambda: not first.running and not second.running, 30, "both rolls")
+        both_seen.set()
+        await wait_until(pilot, lambda: not first.running and not second.running, what="both rolls")
         assert first.summary is not None and first.summary.outcome is Outcome.SUCCEEDED
         assert second.summary is not None and second.summary.outcome is Outcome.SUCCEEDED
-        await wait_for(pilot, lambda: "dev" in app.last_rolls and "acme/staging" in app.last_rolls)
-        await pilot.pause(0.1)
+
+        def both_told() -> bool:
+            told = sum("succeeded" in n.message for n in app._notifications)
+            text = screen_text(app)
+            return told >= 2 and "no roll running" in text and text.count("rack-key succeeded") >= 2
+
+        await wait_until(pilot, both_told, what="both rolls' ends in the table and notifications")
         text = screen_text(app)
         assert "no roll running" in text
         assert text.count("rack-key succeeded") == 2
@@ -195,18 +215,26 @@ async def test_unfinished_rolls_are_offered_for_resume_at_start(make_app: Any) -
 
     opener.before_yield = leave_a_roll_unfinished
     async with app.run_test(size=SIZE) as pilot:
-        await wait_for(pilot, lambda: type(app.screen).__name__ == "ResumeScreen")
-        await pilot.pause(0.1)
+        await wait_until(pilot, lambda: type(app.screen).__name__ == "ResumeScreen")
+
+        def dev_row(text: str) -> str:
+            return next((ln for ln in text.splitlines() if "rack  " in ln and "dev" in ln), "")
+
+        await wait_until(
+            pilot,
+            lambda: "watching" in dev_row(screen_text(app)),
+            what="the dialog over the racks table with dev's unfinished roll",
+        )
         text = screen_text(app)
         assert "1 roll did not finish" in text
         assert "rack-key unfinished" in text  # the racks table under the dialog
-        row = next(line for line in text.splitlines() if "rack  " in line and "dev" in line)
+        row = dev_row(text)
         assert "rack-key" in row and "watching" in row
         await pilot.press("enter")
-        await wait_for(pilot, lambda: len(app.rolls.all()) == 1, what="the resumed roll")
+        await wait_until(pilot, lambda: len(app.rolls.all()) == 1, what="the resumed roll")
         run = app.rolls.all()[0]
         assert (run.rack, run.kind, run.route) == ("dev", "rack-key", "rack")
-        await wait_for(pilot, lambda: not run.running, 30, "the resumed roll to end")
+        await wait_until(pilot, lambda: not run.running, what="the resumed roll to end")
         assert run.summary is not None and run.summary.outcome is Outcome.SUCCEEDED
         assert any("Resuming roll" in getattr(e, "text", "") for e in run.events)
         assert opener.workspace is not None
@@ -224,10 +252,9 @@ async def test_resume_later_leaves_the_journal_alone(make_app: Any) -> None:
 
     opener.before_yield = leave_a_roll_unfinished
     async with app.run_test(size=SIZE) as pilot:
-        await wait_for(pilot, lambda: type(app.screen).__name__ == "ResumeScreen")
+        await wait_until(pilot, lambda: type(app.screen).__name__ == "ResumeScreen")
         await pilot.press("escape")
-        await pilot.pause(0.2)
-        assert type(app.screen).__name__ == "RacksScreen"
+        await wait_until(pilot, lambda: type(app.screen).__name__ == "RacksScreen")
         assert app.rolls.all() == []
         assert opener.workspace is not None
         journal = Journal(opener.workspace.state_dir / "rolls", opener.workspace.keystore)
@@ -260,7 +287,7 @@ async def test_the_app_polls_with_the_settings_intervals(make_app: Any) -> None:
         assert (app.schedule.active_s, app.schedule.idle_s) == (0.2, 1.0)
         run = app.start_roll("dev", "rack-key", "rack", rack_key_make(app, "dev", "rack"))
         assert app.schedule.interval_of("dev", {r.rack for r in app.rolls.running()}) == 0.2
-        await wait_for(pilot, lambda: not run.running, 30, "the roll")
+        await wait_until(pilot, lambda: not run.running, what="the roll")
 
 
 async def test_keys_typed_after_q_are_dropped_while_keyroll_closes(make_app: Any) -> None:
@@ -270,7 +297,7 @@ async def test_keys_typed_after_q_are_dropped_while_keyroll_closes(make_app: Any
     async with app.run_test(size=SIZE) as pilot:
         await until_statuses(pilot, app)
         app.open_rack("dev")
-        await wait_for(
+        await wait_until(
             pilot,
             lambda: getattr(app.screen, "overview", None) is not None,
             what="dev's rack screen",
@@ -280,7 +307,7 @@ async def test_keys_typed_after_q_are_dropped_while_keyroll_closes(make_app: Any
             event = events.Key(key, key)
             event.set_sender(app)
             app._driver.send_message(event)
-        await pilot.pause(0.5)
+        await until_closed(app)  # both keys handled: the loop ends after the last message
     assert app.return_code == 0
     assert app._exception is None
     assert not any(type(s).__name__ == "RackKeyRollDialog" for s in app.screen_stack)
@@ -301,8 +328,8 @@ async def test_a_status_poll_reaching_a_screen_still_composing_waits_for_it(
         assert not screen.is_mounted
         app.on_statuses_fetched(StatusesFetched(polled))  # what the poller's message does
         app.on_inventory_reloaded(InventoryReloaded(app.inventory, app.last_rolls))
-        await wait_for(pilot, lambda: screen.is_mounted, what="the new racks screen")
-        await wait_for(pilot, lambda: "updating" in screen_text(app), what="the polled status")
+        await wait_until(pilot, lambda: screen.is_mounted, what="the new racks screen")
+        await wait_until(pilot, lambda: "updating" in screen_text(app), what="the polled status")
     assert app._exception is None
 
 

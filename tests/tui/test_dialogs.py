@@ -12,6 +12,7 @@ from textual.screen import Screen
 from textual.widgets import Button, Checkbox, Input, SelectionList
 
 from tests.tui.roll_harness import (
+    click,
     isolate_aws,
     plain,
     sandbox_workspaces,
@@ -86,7 +87,7 @@ async def test_confirm_without_typing_returns_true_or_false() -> None:
     app = DialogHost(ConfirmDialog("Delete it?"))
     async with app.run_test(size=SIZE) as pilot:
         assert "Delete it?" in screen_text(app)
-        await pilot.click("#confirm-yes")
+        await click(pilot, "#confirm-yes")
         assert app.results == [True]
     app = DialogHost(ConfirmDialog("Delete it?"))
     async with app.run_test(size=SIZE) as pilot:
@@ -113,7 +114,7 @@ async def test_rack_key_dialog_for_a_direct_rack_takes_a_valid_own_key_masked() 
         text = screen_text(app)
         assert "rack: keyroll sets the key" in text and "console:" not in text
         assert "Dual-key" in plain(app.screen.query_one("#rack-key-plan"))
-        await pilot.click("#rack-key-source-own")
+        await click(pilot, "#rack-key-source-own")
         field = app.screen.query_one("#rack-key-own", Input)
         assert not field.disabled and field.password
         field.focus()
@@ -124,9 +125,9 @@ async def test_rack_key_dialog_for_a_direct_rack_takes_a_valid_own_key_masked() 
         field.value = ""
         await pilot.press(*"MyOwnKey123")
         assert "MyOwnKey123" not in screen_text(app)  # masked as it is typed
-        await pilot.click("#rack-key-start")
+        await click(pilot, "#rack-key-start")
         assert isinstance(app.screen, ConfirmDialog)  # 11 characters: short, asked first
-        await pilot.click("#confirm-yes")
+        await click(pilot, "#confirm-yes")
         assert app.results == [RackKeyRequest("rack", Secret("MyOwnKey123"), False)]
         assert "MyOwnKey123" not in repr(app.results)
 
@@ -140,14 +141,14 @@ async def test_rack_key_dialog_for_a_production_console_rack() -> None:
         assert "The Console makes a random key" in plain(dialog.query_one("#rack-key-plan"))
         start = dialog.query_one("#rack-key-start", Button)
         assert start.disabled
-        await pilot.click("#rack-key-route-cloudformation")
+        await click(pilot, "#rack-key-route-cloudformation")
         assert dialog.query_one("#rack-key-own-box").display
         assert dialog.query_one("#rack-key-relink", Checkbox).display
         assert "re-links the Console" in plain(dialog.query_one("#rack-key-plan"))
         dialog.query_one("#rack-key-typed", Input).focus()
         await pilot.press(*"acme/production")
         assert not start.disabled
-        await pilot.click("#rack-key-start")
+        await click(pilot, "#rack-key-start")
         assert app.results == [RackKeyRequest("cloudformation", None, True)]
 
 
@@ -158,7 +159,7 @@ async def test_instance_keyroll_dialog_with_a_blocker_only_cancels() -> None:
         text = screen_text(app)
         assert "is updating" in text and "cannot start" in text
         assert not app.screen.query("#instance-key-start")
-        await pilot.click("#instance-key-cancel")
+        await click(pilot, "#instance-key-cancel")
         assert app.results == [None]
 
 
@@ -170,7 +171,7 @@ async def test_instance_keyroll_dialog_risks_need_the_name_and_force() -> None:
         assert "worker/worker runs 1 of 1 process(es) and will go down" in text
         assert "despite the downtime risk" in text
         assert app.screen.query_one("#instance-key-start", Button).disabled
-        await pilot.click("#instance-key-route-cloudformation")
+        await click(pilot, "#instance-key-route-cloudformation")
         assert "keeps its private key" in plain(app.screen.query_one("#instance-key-plan"))
         app.screen.query_one("#instance-key-typed", Input).focus()
         await pilot.press(*"acme/production", "enter")
@@ -182,7 +183,7 @@ async def test_instance_keyroll_dialog_for_a_safe_rack_starts_without_force() ->
     async with app.run_test(size=SIZE) as pilot:
         assert "every service runs at least 3 processes" in screen_text(app)
         assert "SSH key mismatch" in plain(app.screen.query_one("#instance-key-plan"))
-        await pilot.click("#instance-key-start")
+        await click(pilot, "#instance-key-start")
         assert app.results == [InstanceKeyRequest("rack", force=False)]
 
 
@@ -195,8 +196,8 @@ async def test_key_reveal_shows_the_key_once_and_copies_it() -> None:
         assert "only time keyroll shows this key" in screen_text(app)
         await pilot.press("c")
         assert app.clipboard == key.reveal()
-        await pilot.click("#reveal-done")
-        await pilot.pause()
+        await click(pilot, "#reveal-done")
+        await wait_until(pilot, lambda: bool(app.results), what="the dialog's answer")
         assert app.results == [None]
         assert not dialog.showing
         assert key.reveal() not in screen_text(app)
@@ -234,13 +235,13 @@ async def test_key_pairs_dialog_deletes_the_unused_pairs_after_confirmation(
         assert f"kept  {pairs.current_key}" in text and "the stack's Key parameter" in text
         listing = app.screen.query_one("#key-pairs-unused", SelectionList)
         assert sorted(listing.selected) == sorted(made)
-        await pilot.click("#key-pairs-delete")
+        await click(pilot, "#key-pairs-delete")
         assert isinstance(app.screen, ConfirmDialog)
-        await pilot.click("#confirm-yes")
+        await click(pilot, "#confirm-yes")
         await wait_until(
             pilot, lambda: "Deleted 2" in plain(app.screen.query_one("#key-pairs-status"))
         )
-        await pilot.click("#key-pairs-close")
+        await click(pilot, "#key-pairs-close")
         assert [sorted(r) for r in app.results] == [sorted(made)]
     assert key_pair_report(target.aws, stack).unused == []
 
@@ -267,7 +268,7 @@ async def test_after_copying_the_revealed_key_enter_closes_the_dialog() -> None:
 
 
 async def own_key_typed(pilot: Any, app: DialogHost, key: str) -> None:
-    await pilot.click("#rack-key-source-own")
+    await click(pilot, "#rack-key-source-own")
     field = app.screen.query_one("#rack-key-own", Input)
     field.focus()
     await pilot.press(*key)
@@ -287,9 +288,9 @@ async def test_a_short_own_rack_key_is_warned_about_and_needs_a_yes() -> None:
         await pilot.press("escape")  # no: back to the dialog, nothing started
         await wait_until(pilot, lambda: isinstance(app.screen, RackKeyRollDialog))
         assert app.results == []
-        await pilot.click("#rack-key-start")
+        await click(pilot, "#rack-key-start")
         await wait_until(pilot, lambda: isinstance(app.screen, ConfirmDialog))
-        await pilot.click("#confirm-yes")
+        await click(pilot, "#confirm-yes")
         await wait_until(pilot, lambda: len(app.results) == 1)
         assert app.results == [RackKeyRequest("rack", Secret(short), False)]
 

@@ -6,18 +6,18 @@ from typing import Any
 
 from textual.widgets import DataTable
 
-from tests.tui.conftest import SIZE, until_statuses, wait_for
-from tests.tui.roll_harness import screen_text
+from tests.tui.conftest import SIZE, until_measured, until_statuses
+from tests.tui.roll_harness import click, until_shown, wait_until
 from tui.core.rolls.events import Outcome
 
 
 async def open_rack(app: Any, pilot: Any, name: str) -> Any:
     await until_statuses(pilot, app)
     app.open_rack(name)
-    await wait_for(pilot, lambda: type(app.screen).__name__ == "RackScreen")
+    await wait_until(pilot, lambda: type(app.screen).__name__ == "RackScreen")
     screen = app.screen
-    await wait_for(pilot, lambda: screen.overview is not None, what="the overview")
-    await pilot.pause(0.1)
+    await wait_until(pilot, lambda: screen.overview is not None, what="the overview")
+    await until_measured(pilot)
     return screen
 
 
@@ -27,7 +27,15 @@ async def test_the_rack_screen_shows_parameters_instances_and_services(make_app:
         screen = await open_rack(app, pilot, "acme/production")
         sandbox = opener.sandbox
         rack = sandbox.world.rack("production")
-        text = screen_text(app)
+        # the footer's keys come in a recompose of their own: wait for every panel and the keys
+        text = await until_shown(
+            pilot,
+            "2 at risk: under 3 running",
+            "PRODUCTION",
+            "rack.production-",  # the rack-domain, never a loopback port
+            "no roll recorded yet",
+            "Re-link",  # a Console rack
+        )
         assert rack.stack.password.reveal() not in text
         params = screen.query_one("#parameters", DataTable)
         values = {str(params.get_row_at(i)[0]): params.get_row_at(i)[1] for i in range(4)}
@@ -61,17 +69,16 @@ async def test_r_rolls_the_rack_key_and_the_history_shows_it(make_app: Any) -> N
     async with app.run_test(size=SIZE) as pilot:
         screen = await open_rack(app, pilot, "dev")
         await pilot.press("r")
-        await wait_for(pilot, lambda: type(app.screen).__name__ == "RackKeyRollDialog")
-        await pilot.click("#rack-key-start")
-        await wait_for(pilot, lambda: type(app.screen).__name__ == "RollScreen", 10, "the roll")
+        await wait_until(pilot, lambda: type(app.screen).__name__ == "RackKeyRollDialog")
+        await click(pilot, "#rack-key-start")
+        await wait_until(pilot, lambda: type(app.screen).__name__ == "RollScreen", 10, "the roll")
         run = app.rolls.all()[0]
         assert (run.rack, run.kind, run.route) == ("dev", "rack-key", "rack")
-        await wait_for(pilot, lambda: not run.running, 30, "the roll to end")
+        await wait_until(pilot, lambda: not run.running, 30, "the roll to end")
         assert run.summary is not None and run.summary.outcome is Outcome.SUCCEEDED
         await pilot.press("escape")
-        await wait_for(pilot, lambda: app.screen is screen)
-        await wait_for(pilot, lambda: screen.query_one("#history", DataTable).row_count == 1)
-        await pilot.pause(0.1)
+        await wait_until(pilot, lambda: app.screen is screen)
+        await wait_until(pilot, lambda: screen.query_one("#history", DataTable).row_count == 1)
         row = screen.query_one("#history", DataTable).get_row_at(0)
         assert row[0] == "rack-key" and row[1] == "rack" and str(row[3]) == "succeeded"
         assert row[5] == run.summary.roll_id
@@ -86,13 +93,12 @@ async def test_k_runs_the_preflight_and_shows_its_report(make_app: Any) -> None:
     async with app.run_test(size=SIZE) as pilot:
         await open_rack(app, pilot, "acme/production")
         await pilot.press("k")
-        await wait_for(pilot, lambda: type(app.screen).__name__ == "InstanceKeyrollDialog", 10)
+        await wait_until(pilot, lambda: type(app.screen).__name__ == "InstanceKeyrollDialog", 10)
         report = app.screen.report
         assert report.rack == "acme/production" and report.blockers == []
         assert {f"{r.app}/{r.service}" for r in report.risks} == {"api/api", "worker/worker"}
         await pilot.press("escape")
-        await pilot.pause(0.1)
-        assert type(app.screen).__name__ == "RackScreen"
+        await wait_until(pilot, lambda: type(app.screen).__name__ == "RackScreen")
         assert app.rolls.all() == []
 
 
@@ -101,5 +107,8 @@ async def test_w_without_a_roll_says_so(make_app: Any) -> None:
     async with app.run_test(size=SIZE) as pilot:
         await open_rack(app, pilot, "dev")
         await pilot.press("w")
-        await pilot.pause(0.1)
-        assert any("No roll of dev has run" in n.message for n in app._notifications)
+        await wait_until(
+            pilot,
+            lambda: any("No roll of dev has run" in n.message for n in app._notifications),
+            what="the note that no roll has run",
+        )

@@ -6,12 +6,33 @@ import json
 from typing import Any
 
 from textual import events
+from textual.command import CommandList, CommandPalette
 from textual.widgets import DataTable
 
-from tests.tui.conftest import SIZE, until_statuses, wait_for
-from tests.tui.roll_harness import screen_text
+from tests.tui.conftest import SIZE, until_statuses
+from tests.tui.roll_harness import screen_text, until_closed, until_shown, wait_until
 from tui.core.current_rack import current_rack
 from tui.screens.racks import CURRENT_MARK
+
+
+async def until_palette_offers(pilot: Any, command: str) -> None:
+    """Wait until the command palette's search has ended with `command` (any case) highlighted,
+    so that Enter runs it (Enter before the search ends runs nothing, or another command)."""
+    app = pilot.app
+
+    def offered() -> bool:
+        palette = app.screen
+        if not isinstance(palette, CommandPalette):
+            return False
+        if any(w.group == palette._GATHER_COMMANDS_GROUP and w.is_running for w in app.workers):
+            return False
+        hits = palette.query_one(CommandList)
+        if hits.highlighted is None:
+            return False
+        prompt = hits.get_option_at_index(hits.highlighted).prompt
+        return command.lower() in str(getattr(prompt, "plain", prompt)).lower()
+
+    await wait_until(pilot, offered, what=f"the palette to offer {command!r}")
 
 
 def rows(app: Any) -> list[str]:
@@ -25,12 +46,19 @@ async def test_the_table_shows_every_rack_with_status_version_count_and_badge(
     app, _ = make_app()
     async with app.run_test(size=SIZE) as pilot:
         await until_statuses(pilot, app)
-        await pilot.pause(0.1)
+
+        def polled_rows() -> dict[str, str]:
+            text = screen_text(app)
+            return {
+                name: line
+                for name in rows(app)
+                for line in text.splitlines()
+                if f" {name} " in line and "20240415123456" in line
+            }
+
+        await wait_until(pilot, lambda: len(polled_rows()) == 3, what="three polled rows")
         assert rows(app) == ["acme/production", "acme/staging", "dev"]
-        lines = {
-            name: next(line for line in screen_text(app).splitlines() if f" {name} " in line)
-            for name in rows(app)
-        }
+        lines = polled_rows()
         # the CLI's `racks` file makes acme/production current: its row starts with the mark
         assert lines["acme/production"].split()[:2] == [CURRENT_MARK.strip(), "acme/production"]
         assert lines["acme/production"].split()[2:8] == [
@@ -55,7 +83,7 @@ async def test_slash_filters_and_escape_clears(make_app: Any) -> None:
         assert app.focused is not None and app.focused.id == "racks"
         assert rows(app) == ["acme/staging"]
         await pilot.press("enter")  # opens the one rack left
-        await wait_for(pilot, lambda: type(app.screen).__name__ == "RackScreen")
+        await wait_until(pilot, lambda: type(app.screen).__name__ == "RackScreen")
         assert app.screen.rack.name == "acme/staging"
         await pilot.press("escape")
         await pilot.press("escape")  # clears the filter
@@ -73,7 +101,7 @@ async def test_s_switches_keyroll_and_the_convox_cli(make_app: Any) -> None:
     async with app.run_test(size=SIZE) as pilot:
         await until_statuses(pilot, app)
         await pilot.press("down", "down", "s")  # dev
-        await wait_for(pilot, lambda: app.current_rack == "dev", what="the switch")
+        await wait_until(pilot, lambda: app.current_rack == "dev", what="the switch")
         workspace, sandbox = opener.workspace, opener.sandbox
         assert workspace is not None and sandbox is not None
         assert current_rack(workspace.state_dir) == "dev"
@@ -83,12 +111,14 @@ async def test_s_switches_keyroll_and_the_convox_cli(make_app: Any) -> None:
         assert json.loads((cli / "racks").read_text())[host] == "dev"
         note = app._notifications
         assert any(n.message.startswith("Switched to dev. Convox CLI: wrote") for n in note)
-        await pilot.pause(0.1)
-        line = next(x for x in screen_text(app).splitlines() if " dev " in x)
-        assert "▸ dev" in line
+
+        def dev_line() -> str:
+            return next(x for x in screen_text(app).splitlines() if " dev " in x)
+
+        await wait_until(pilot, lambda: "▸ dev" in dev_line(), what="dev marked current")
         # and back to a Console rack: the CLI's racks entry names org/name on the Console host
         await pilot.press("up", "up", "s")
-        await wait_for(pilot, lambda: app.current_rack == "acme/production")
+        await wait_until(pilot, lambda: app.current_rack == "acme/production")
         console_host = sandbox.console_host
         assert (cli / "host").read_text().strip() == console_host
         assert json.loads((cli / "racks").read_text())[console_host] == "acme/production"
@@ -100,20 +130,20 @@ async def test_the_palette_switches_and_opens_racks(make_app: Any) -> None:
         await until_statuses(pilot, app)
         await pilot.press("ctrl+p")
         await pilot.press(*"Switch to acme/staging")
-        await pilot.pause(0.5)
+        await until_palette_offers(pilot, "Switch to acme/staging")
         await pilot.press("enter")
-        await wait_for(pilot, lambda: app.current_rack == "acme/staging", what="the switch")
+        await wait_until(pilot, lambda: app.current_rack == "acme/staging", what="the switch")
         await pilot.press("ctrl+p")
         await pilot.press(*"Open dev")
-        await pilot.pause(0.5)
+        await until_palette_offers(pilot, "Open dev")
         await pilot.press("enter")
-        await wait_for(pilot, lambda: type(app.screen).__name__ == "RackScreen")
+        await wait_until(pilot, lambda: type(app.screen).__name__ == "RackScreen")
         assert app.screen.rack.name == "dev"
         # leave once the screen has composed: closing mid-mount trips Textual's Header
-        await wait_for(pilot, lambda: app.screen.overview is not None, what="dev's overview")
+        await wait_until(pilot, lambda: app.screen.overview is not None, what="dev's overview")
         await pilot.press("ctrl+p")
         await pilot.press(*"theme")  # Textual's own commands are kept
-        await pilot.pause(0.5)
+        await until_palette_offers(pilot, "theme")
         assert "theme" in screen_text(app).lower()
 
 
@@ -122,21 +152,18 @@ async def test_question_mark_shows_the_keys_of_the_current_screen(make_app: Any)
     async with app.run_test(size=SIZE) as pilot:
         await until_statuses(pilot, app)
         await pilot.press("question_mark")
-        await wait_for(pilot, lambda: type(app.screen).__name__ == "HelpScreen")
-        await pilot.pause(0.1)
-        text = screen_text(app)
-        assert "Keys: racks" in text
+        await wait_until(pilot, lambda: type(app.screen).__name__ == "HelpScreen")
+        text = await until_shown(pilot, "Keys: racks")
         for line in ("/    Filter", "s    Switch", "a    Account", "q    Quit"):
             assert line in text
         await pilot.press("question_mark")
-        await wait_for(pilot, lambda: type(app.screen).__name__ == "RacksScreen")
+        await wait_until(pilot, lambda: type(app.screen).__name__ == "RacksScreen")
         app.open_rack("dev")
-        await wait_for(pilot, lambda: type(app.screen).__name__ == "RackScreen")
+        await wait_until(pilot, lambda: type(app.screen).__name__ == "RackScreen")
         await pilot.press("question_mark")
-        await wait_for(pilot, lambda: type(app.screen).__name__ == "HelpScreen")
-        await pilot.pause(0.1)
-        text = screen_text(app)
-        assert "Keys: rack" in text
+        await wait_until(pilot, lambda: type(app.screen).__name__ == "HelpScreen")
+        text = await until_shown(pilot, "Keys: rack", "Roll API key")
+        assert "Keys: racks" not in text
         assert "Roll API key" in text and "Instance keyroll" in text and "Key pairs" in text
         assert "Re-link" not in text  # dev is a direct rack: nothing to re-link
 
@@ -146,7 +173,7 @@ async def test_q_quits(make_app: Any) -> None:
     async with app.run_test(size=SIZE) as pilot:
         await until_statuses(pilot, app)
         await pilot.press("q")
-        await pilot.pause(0.2)
+        await until_closed(app)
     assert app.return_code == 0
 
 
@@ -156,14 +183,14 @@ async def test_keys_typed_ahead_open_the_rack_they_point_at(make_app: Any) -> No
     app, _ = make_app()
     async with app.run_test(size=SIZE) as pilot:
         await until_statuses(pilot, app)
-        await pilot.pause(0.1)
-        assert "⏎ Open" in screen_text(app).splitlines()[-1]  # the footer shows Enter
+        footer = lambda: screen_text(app).splitlines()[-1]  # noqa: E731
+        await wait_until(pilot, lambda: "⏎ Open" in footer(), what="the footer to show Enter")
         assert app._driver is not None
         for key in ("down", "down", "enter"):  # straight to the driver: no pause between keys
             event = events.Key(key, None)
             event.set_sender(app)
             app._driver.send_message(event)
-        await wait_for(pilot, lambda: type(app.screen).__name__ == "RackScreen", what="a rack")
+        await wait_until(pilot, lambda: type(app.screen).__name__ == "RackScreen", what="a rack")
         assert app.screen.rack.name == "dev"
         # leave once the screen has composed: closing mid-mount trips Textual's Header
-        await wait_for(pilot, lambda: app.screen.overview is not None, what="dev's overview")
+        await wait_until(pilot, lambda: app.screen.overview is not None, what="dev's overview")

@@ -8,8 +8,15 @@ from __future__ import annotations
 
 from typing import Any
 
-from tests.tui.conftest import SIZE, until_statuses, wait_for
-from tests.tui.roll_harness import ReplayApp, plain, replayed_run, rolled_back_events
+from tests.tui.conftest import SIZE, until_statuses
+from tests.tui.roll_harness import (
+    ReplayApp,
+    plain,
+    replayed_run,
+    rolled_back_events,
+    until_roll_outcome,
+    wait_until,
+)
 from tui.screens.roll import RollScreen
 
 
@@ -37,7 +44,7 @@ async def test_the_rack_screen_hides_r_k_and_l_and_says_why_when_pressed(make_ap
     async with app.run_test(size=SIZE) as pilot:
         await until_statuses(pilot, app)
         app.open_rack("acme/production")  # a Console rack: `l` (re-link) would apply
-        await wait_for(pilot, lambda: type(app.screen).__name__ == "RackScreen")
+        await wait_until(pilot, lambda: type(app.screen).__name__ == "RackScreen")
         offered = footer_actions(app)
         assert {"roll_rack_key", "instance_keyroll", "relink"}.isdisjoint(offered)
         assert {"back", "key_pairs", "watch"} <= offered  # reading stays offered
@@ -45,7 +52,7 @@ async def test_the_rack_screen_hides_r_k_and_l_and_says_why_when_pressed(make_ap
         for key in ("r", "k", "l"):
             before = len(read_only_notes(app))
             await pilot.press(key)
-            await wait_for(pilot, lambda b=before: len(read_only_notes(app)) > b, what=key)
+            await wait_until(pilot, lambda b=before: len(read_only_notes(app)) > b, what=key)
             assert app.screen is screen  # no dialog opened
         assert app.rolls.all() == []
 
@@ -55,13 +62,13 @@ async def test_the_account_screen_hides_roll_and_paste_and_says_why(make_app: An
     async with app.run_test(size=SIZE) as pilot:
         await until_statuses(pilot, app)
         app.open_account()
-        await wait_for(pilot, lambda: type(app.screen).__name__ == "AccountScreen")
+        await wait_until(pilot, lambda: type(app.screen).__name__ == "AccountScreen")
         assert {"roll", "paste"}.isdisjoint(footer_actions(app))
         screen = app.screen
         for key in ("r", "p"):
             before = len(read_only_notes(app))
             await pilot.press(key)
-            await wait_for(pilot, lambda b=before: len(read_only_notes(app)) > b, what=key)
+            await wait_until(pilot, lambda b=before: len(read_only_notes(app)) > b, what=key)
             assert app.screen is screen
         assert app.rolls.all() == []
 
@@ -75,9 +82,10 @@ async def test_the_racks_screen_hides_switch_and_writes_no_file(make_app: Any) -
         before = sorted(p.name for p in cli_dir.iterdir()) if cli_dir.exists() else []
         current = app.current_rack
         await pilot.press("down", "s")
-        await wait_for(pilot, lambda: bool(read_only_notes(app)), what="the refusal")
+        await wait_until(pilot, lambda: bool(read_only_notes(app)), what="the refusal")
+        refused = len(read_only_notes(app))
         app.switch_rack("dev")  # the palette's "Switch to dev" calls this
-        await pilot.pause(0.2)
+        await wait_until(pilot, lambda: len(read_only_notes(app)) > refused, what="its refusal")
         assert app.current_rack == current
         after = sorted(p.name for p in cli_dir.iterdir()) if cli_dir.exists() else []
         assert after == before
@@ -87,10 +95,9 @@ async def test_the_racks_screen_hides_switch_and_writes_no_file(make_app: Any) -
 async def test_the_roll_screen_hides_retry_and_t_says_why() -> None:
     app = ReplayApp(replayed_run(rolled_back_events(), kind="instance-key"), read_only=True)
     async with app.run_test(size=SIZE) as pilot:
-        await wait_for(pilot, lambda: roll_screen(app).outcome.has_class("-shown"))
-        screen = roll_screen(app)
+        screen = await until_roll_outcome(pilot)
         assert "retry" not in footer_actions(app)
         assert "Press t" not in plain(screen.outcome)
         await pilot.press("t")
-        await wait_for(pilot, lambda: bool(read_only_notes(app)), what="the refusal")
+        await wait_until(pilot, lambda: bool(read_only_notes(app)), what="the refusal")
         assert app.screen is screen

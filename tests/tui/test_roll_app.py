@@ -2,11 +2,20 @@
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable
 from typing import Any
 
-from tests.tui.conftest import SIZE, until_statuses, wait_for
-from tests.tui.roll_harness import plain, screen_text
+from tests.tui.conftest import SIZE, until_statuses
+from tests.tui.roll_harness import (
+    click,
+    held_until,
+    plain,
+    screen_text,
+    until_roll_outcome,
+    until_shown,
+    wait_until,
+)
 from tui.app import KeyrollApp
 from tui.core.rolls.events import Outcome
 from tui.screens.dialogs import ConfirmDialog, InstanceKeyrollDialog, RackKeyRollDialog
@@ -25,20 +34,8 @@ def top(app: KeyrollApp, kind: type) -> Any:
 async def open_rack(pilot: Any, app: KeyrollApp, name: str) -> RackScreen:
     await until_statuses(pilot, app)
     app.open_rack(name)
-    await wait_for(pilot, lambda: isinstance(app.screen, RackScreen), what="the rack screen")
+    await wait_until(pilot, lambda: isinstance(app.screen, RackScreen), what="the rack screen")
     return top(app, RackScreen)
-
-
-async def until_outcome(pilot: Any, screen: RollScreen, timeout: float = 10.0) -> None:
-    """Wait until the outcome is not just shown but laid out on the screen: `screen_text` reads
-    the compositor's last map, which a class change reaches only at the next refresh (CI once
-    read the screen in between and found no headline)."""
-    await wait_for(
-        pilot,
-        lambda: screen.outcome.has_class("-shown") and screen.outcome.region.height > 0,
-        timeout,
-        "the outcome on screen",
-    )
 
 
 async def test_a_rack_key_roll_from_the_rack_screen_to_its_outcome(make_app: MakeApp) -> None:
@@ -46,13 +43,13 @@ async def test_a_rack_key_roll_from_the_rack_screen_to_its_outcome(make_app: Mak
     async with app.run_test(size=SIZE) as pilot:
         await open_rack(pilot, app, "dev")
         await pilot.press("r")
-        await wait_for(pilot, lambda: isinstance(app.screen, RackKeyRollDialog), what="dialog")
+        await wait_until(pilot, lambda: isinstance(app.screen, RackKeyRollDialog), what="dialog")
         assert "Dual-key" in screen_text(app)
-        await pilot.click("#rack-key-start")
-        await wait_for(pilot, lambda: isinstance(app.screen, RollScreen), what="the roll")
+        await click(pilot, "#rack-key-start")
+        await wait_until(pilot, lambda: isinstance(app.screen, RollScreen), what="the roll")
         screen = top(app, RollScreen)
         run = screen.roll_run
-        await until_outcome(pilot, screen, 20.0)
+        await until_roll_outcome(pilot, run)
         assert run.summary is not None and run.summary.outcome is Outcome.SUCCEEDED
         text = screen_text(app)
         assert "rack API key roll of dev via rack" in text and "SUCCEEDED" in text
@@ -74,15 +71,17 @@ async def test_a_rolled_back_keyroll_shows_the_mismatch_and_t_retries_it(
     async with app.run_test(size=SIZE) as pilot:
         await open_rack(pilot, app, "dev")
         await pilot.press("k")
-        await wait_for(pilot, lambda: isinstance(app.screen, InstanceKeyrollDialog), 10.0, "dialog")
+        await wait_until(
+            pilot, lambda: isinstance(app.screen, InstanceKeyrollDialog), 10.0, "dialog"
+        )
         assert "myapp/web runs 1 of 1 process(es) and will go down" in screen_text(app)
         dialog = top(app, InstanceKeyrollDialog)
         dialog.query_one("#instance-key-typed").focus()
         await pilot.press(*"dev", "enter")
-        await wait_for(pilot, lambda: isinstance(app.screen, RollScreen), what="the roll")
+        await wait_until(pilot, lambda: isinstance(app.screen, RollScreen), what="the roll")
         screen = top(app, RollScreen)
         first = screen.roll_run
-        await until_outcome(pilot, screen, 30.0)
+        await until_roll_outcome(pilot, first)
         assert first.summary is not None and first.summary.outcome is Outcome.ROLLED_BACK
         text = screen_text(app)
         assert "ROLLED BACK" in text and "SSH key mismatch" in text
@@ -90,26 +89,29 @@ async def test_a_rolled_back_keyroll_shows_the_mismatch_and_t_retries_it(
         assert "Press t" in plain(screen.outcome)
         assert "Instances" in screen.board.states.resources
         await pilot.press("t")
-        await wait_for(pilot, lambda: isinstance(app.screen, ConfirmDialog), what="the question")
-        await pilot.click("#confirm-yes")
-        await wait_for(pilot, lambda: len(app.rolls.all()) == 2, what="the second roll")
+        await wait_until(pilot, lambda: isinstance(app.screen, ConfirmDialog), what="the question")
+        await click(pilot, "#confirm-yes")
+        await wait_until(pilot, lambda: len(app.rolls.all()) == 2, what="the second roll")
         second = app.rolls.all()[1]
         assert (second.rack, second.kind, second.route) == ("dev", "instance-key", "rack")
-        await wait_for(
+        await wait_until(
             pilot,
             lambda: isinstance(app.screen, RollScreen) and app.screen.roll_run is second,
             what="the second roll's screen",
         )
-        await wait_for(pilot, lambda: not second.running, 30.0, "the second roll's end")
+        await wait_until(pilot, lambda: not second.running, what="the second roll's end")
 
 
 async def test_a_preflight_refusal_allows_only_cancel(make_app: MakeApp) -> None:
-    app, opener = make_app(sandbox={"speed": 0.5})
+    # speed 0.05: the rack stays updating for many minutes, far longer than the pre-flight takes
+    app, opener = make_app(sandbox={"speed": 0.05})
     async with app.run_test(size=SIZE) as pilot:
         await open_rack(pilot, app, "dev")
         opener.sandbox.world.update_rack_parameters("dev", {"InstanceType": "t3.large"})
         await pilot.press("k")
-        await wait_for(pilot, lambda: isinstance(app.screen, InstanceKeyrollDialog), 10.0, "dialog")
+        await wait_until(
+            pilot, lambda: isinstance(app.screen, InstanceKeyrollDialog), 10.0, "dialog"
+        )
         text = screen_text(app)
         assert "Rack dev is updating" in text and "cannot start" in text
         assert not app.screen.query("#instance-key-start")
@@ -118,15 +120,23 @@ async def test_a_preflight_refusal_allows_only_cancel(make_app: MakeApp) -> None
 
 
 async def test_two_rolls_at_once_each_on_its_own_screen(make_app: MakeApp) -> None:
-    # speed 2: dev's roll outlasts opening staging and starting its roll on a loaded machine
-    app, _ = make_app(sandbox={"speed": 2.0})
+    app, _ = make_app()
+    let_go = threading.Event()  # the rolls start once both are seen running, each on its screen
+    start_roll = app.start_roll
+
+    def held_start(rack: str, kind: str, route: str, make: Any, **options: Any) -> Any:
+        return start_roll(rack, kind, route, held_until(let_go, make), **options)
+
+    app.start_roll = held_start  # type: ignore[method-assign]
     async with app.run_test(size=SIZE) as pilot:
         for name in ("dev", "acme/staging"):
             await open_rack(pilot, app, name)
             await pilot.press("r")
-            await wait_for(pilot, lambda: isinstance(app.screen, RackKeyRollDialog), what="dialog")
-            await pilot.click("#rack-key-start")
-            await wait_for(
+            await wait_until(
+                pilot, lambda: isinstance(app.screen, RackKeyRollDialog), what="dialog"
+            )
+            await click(pilot, "#rack-key-start")
+            await wait_until(
                 pilot,
                 lambda name=name: (
                     isinstance(app.screen, RollScreen) and app.screen.roll_run.rack == name
@@ -136,21 +146,22 @@ async def test_two_rolls_at_once_each_on_its_own_screen(make_app: MakeApp) -> No
             running = [r.rack for r in app.rolls.running()]
             await pilot.press("escape", "escape")
         assert running == ["dev", "acme/staging"]
-        await wait_for(pilot, lambda: "2 rolls running" in screen_text(app), what="the count")
+        await wait_until(pilot, lambda: "2 rolls running" in screen_text(app), what="the count")
         dev = app.rolls.latest_for("dev")
         staging = app.rolls.latest_for("acme/staging")
         assert dev is not None and staging is not None
         app.open_roll(staging)
-        await wait_for(pilot, lambda: isinstance(app.screen, RollScreen), what="staging's roll")
+        await wait_until(pilot, lambda: isinstance(app.screen, RollScreen), what="staging's roll")
         screen = top(app, RollScreen)
-        await wait_for(pilot, lambda: plain(screen.header_bar) != "", what="the header")
+        await wait_until(pilot, lambda: plain(screen.header_bar) != "", what="the header")
         assert screen.roll_run is staging and "via console" in plain(screen.header_bar)
-        await wait_for(pilot, lambda: not dev.running and not staging.running, 60.0, "both ends")
-        await until_outcome(pilot, screen)
+        let_go.set()
+        await wait_until(pilot, lambda: not dev.running and not staging.running, what="both ends")
+        await until_roll_outcome(pilot, staging)
         # the screen showed staging's events only, though dev's roll ran beside it
         assert staging.summary is not None and dev.summary is not None
         assert dev.summary.outcome is Outcome.SUCCEEDED
         assert staging.summary.outcome is Outcome.SUCCEEDED
         assert screen._seen == len(staging.events)
         assert "dev" not in screen.board.states.roots
-        assert "no roll running" in screen_text(app)
+        await until_shown(pilot, "no roll running")

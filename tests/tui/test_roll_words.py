@@ -18,7 +18,7 @@ from tests.tui.roll_harness import (
     RollHarness,
     isolate_aws,
     sandbox_workspaces,
-    wait_until,
+    until_roll_outcome,
 )
 from tui.commands.roll_progress import event_line as progress_line
 from tui.commands.roll_targets import target_for
@@ -27,7 +27,6 @@ from tui.core.roll_runs import Emit
 from tui.core.rolls.base import Roll
 from tui.core.rolls.events import InstanceProgress, Note, Phase, PhaseChanged
 from tui.core.rolls.instance_key import InstanceKeyRoll
-from tui.screens.roll import RollScreen
 
 __all__ = ["sandbox_workspaces"]  # the fixture is used by name
 
@@ -50,10 +49,7 @@ async def test_a_rolled_back_forced_keyroll_words_its_plan_batches_and_retry(
     async with app.run_test(size=(120, 40)) as pilot:
         run = app.start_roll("acme/production", "instance-key", "rack", make)
         app.open_roll(run)
-        await wait_until(pilot, lambda: not run.running, timeout=60.0)
-        screen = app.screen
-        assert isinstance(screen, RollScreen)
-        await wait_until(pilot, lambda: screen.outcome.has_class("-shown"))
+        screen = await until_roll_outcome(pilot, run)
         log = "\n".join(screen.log_view.lines)
 
     assert run.summary is not None and run.summary.outcome is not None

@@ -13,8 +13,15 @@ import pytest
 from textual.widget import Widget
 from textual.widgets import Button, DataTable, RadioSet
 
-from tests.tui.conftest import until_statuses, wait_for
-from tests.tui.roll_harness import isolate_aws, screen_text
+from tests.tui.conftest import until_measured, until_statuses
+from tests.tui.roll_harness import (
+    isolate_aws,
+    layout_owed,
+    on_screen,
+    screen_text,
+    until_shown,
+    wait_until,
+)
 from tests.tui.test_dialogs import DEV, PRODUCTION, DialogHost, report
 from tui.core.preflight import ServiceRisk
 from tui.screens.dialogs import InstanceKeyrollDialog, RackKeyRollDialog
@@ -27,23 +34,25 @@ def _no_aws(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     isolate_aws(monkeypatch, tmp_path)
 
 
-def on_screen(widget: Widget) -> bool:
-    """Whether the screen shows `widget` at the centre of its region."""
-    region = widget.region
-    if region.height == 0 or region.width == 0:
-        return False
-    try:
-        shown, _ = widget.screen.get_widget_at(*region.center)
-    except Exception:  # outside the screen
-        return False
-    return shown is widget or widget in shown.ancestors_with_self
+async def until_on_screen(pilot: Any, *widgets: Widget) -> None:
+    """Wait until the screen shows every one of `widgets` (laid out, as its next refresh does)."""
+
+    def seen() -> bool:
+        if layout_owed(pilot.app):
+            return False
+        screen_text(pilot.app)  # lays out what the screen owes
+        return all(on_screen(widget) for widget in widgets)
+
+    names = ", ".join(f"#{w.id}" if w.id else type(w).__name__ for w in widgets)
+    await wait_until(pilot, seen, what=f"{names} on screen")
 
 
 async def test_the_racks_table_shows_the_production_badge(make_app: Any) -> None:
     app, _ = make_app()
     async with app.run_test(size=CLASSIC) as pilot:
         await until_statuses(pilot, app)
-        await pilot.pause(0.1)
+        await until_measured(pilot)
+        await until_shown(pilot, "acme/production")
         line = next(line for line in screen_text(app).splitlines() if "acme/production" in line)
         assert "PRODUCTION" in line
 
@@ -53,29 +62,29 @@ async def test_the_rack_screen_gives_instances_and_services_rows(make_app: Any) 
     async with app.run_test(size=CLASSIC) as pilot:
         await until_statuses(pilot, app)
         await pilot.press("enter")
-        await wait_for(pilot, lambda: getattr(app.screen, "overview", None) is not None)
-        await pilot.pause(0.1)
-        for table_id in ("#instances", "#services"):
-            table = app.screen.query_one(table_id, DataTable)
+        await wait_until(pilot, lambda: getattr(app.screen, "overview", None) is not None)
+        await until_measured(pilot)
+        tables = [app.screen.query_one(i, DataTable) for i in ("#instances", "#services")]
+        await until_on_screen(pilot, *tables)
+        for table in tables:
             assert table.scrollable_content_region.height >= 4  # a header and three rows
             assert on_screen(table)
         history = app.screen.query_one("#history", DataTable)
         history.focus()  # the less important panel gave way: focus scrolls it into view
-        await pilot.pause(0.1)
-        assert on_screen(history)
+        await until_on_screen(pilot, history)
 
 
 async def test_the_rack_key_dialog_shows_its_key_choice_and_start_button() -> None:
     app = DialogHost(RackKeyRollDialog(DEV))
     async with app.run_test(size=CLASSIC) as pilot:
-        await pilot.pause(0.1)
         dialog = app.screen
         source = dialog.query_one("#rack-key-source", RadioSet)
-        assert source.region.height >= 4
         start = dialog.query_one("#rack-key-start", Button)
+        await until_on_screen(pilot, start)
+        assert source.region.height >= 4
         assert on_screen(start)
         await pilot.press("tab")  # to the key choice: it scrolls into view
-        await pilot.pause(0.1)
+        await until_on_screen(pilot, source)
         assert source.has_focus and on_screen(source)
         assert on_screen(start)
         await pilot.press("tab")
@@ -97,6 +106,6 @@ async def test_the_production_dialogs_keep_the_typed_name_and_start_in_view() ->
     ):
         app = DialogHost(dialog)
         async with app.run_test(size=CLASSIC) as pilot:
-            await pilot.pause(0.1)
+            await until_on_screen(pilot, dialog.query_one(typed_id), dialog.query_one(start_id))
             assert on_screen(dialog.query_one(typed_id))
             assert on_screen(dialog.query_one(start_id))

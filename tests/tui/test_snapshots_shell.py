@@ -9,7 +9,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from tests.tui.conftest import SIZE, settled, until_statuses, wait_for
+from tests.tui.conftest import SIZE, settled, until_statuses
+from tests.tui.roll_harness import wait_until
 from tui.core.journal import RollRecord, Step
 from tui.screens.resume import ResumeScreen
 
@@ -49,7 +50,7 @@ def test_rack_production(snap_compare: Any, make_app: Any) -> None:
     async def rack(pilot: Any) -> None:
         await home(pilot)
         await pilot.press("enter")
-        await wait_for(pilot, lambda: getattr(pilot.app.screen, "overview", None) is not None)
+        await wait_until(pilot, lambda: getattr(pilot.app.screen, "overview", None) is not None)
         await settled(pilot, 0.3)
 
     assert snap_compare(app, terminal_size=SIZE, run_before=rack)
@@ -61,7 +62,7 @@ def test_rack_read_only(snap_compare: Any, make_app: Any) -> None:
     async def rack(pilot: Any) -> None:
         await home(pilot)
         await pilot.press("down", "down", "enter")
-        await wait_for(pilot, lambda: getattr(pilot.app.screen, "overview", None) is not None)
+        await wait_until(pilot, lambda: getattr(pilot.app.screen, "overview", None) is not None)
         await settled(pilot, 0.3)
 
     assert snap_compare(app, terminal_size=SIZE, run_before=rack)
@@ -73,7 +74,7 @@ def test_account(snap_compare: Any, make_app: Any) -> None:
     async def account(pilot: Any) -> None:
         await home(pilot)
         await pilot.press("a")
-        await wait_for(pilot, lambda: getattr(pilot.app.screen, "overview", None) is not None)
+        await wait_until(pilot, lambda: getattr(pilot.app.screen, "overview", None) is not None)
         await settled(pilot)
 
     assert snap_compare(app, terminal_size=SIZE, run_before=account)
@@ -129,7 +130,7 @@ def test_rack_production_80x24(snap_compare: Any, make_app: Any) -> None:
     async def rack(pilot: Any) -> None:
         await home(pilot)
         await pilot.press("enter")
-        await wait_for(pilot, lambda: getattr(pilot.app.screen, "overview", None) is not None)
+        await wait_until(pilot, lambda: getattr(pilot.app.screen, "overview", None) is not None)
         await settled(pilot, 0.3)
 
     assert snap_compare(app, terminal_size=CLASSIC, run_before=rack)
@@ -141,7 +142,7 @@ def test_account_80x24(snap_compare: Any, make_app: Any) -> None:
     async def account(pilot: Any) -> None:
         await home(pilot)
         await pilot.press("a")
-        await wait_for(pilot, lambda: getattr(pilot.app.screen, "overview", None) is not None)
+        await wait_until(pilot, lambda: getattr(pilot.app.screen, "overview", None) is not None)
         await settled(pilot)
 
     assert snap_compare(app, terminal_size=CLASSIC, run_before=account)
