@@ -93,6 +93,23 @@ def _instance(instance_id: str, status: str = "active", agent: bool = True) -> I
     return Instance(id=instance_id, status=status, agent=agent)
 
 
+def test_a_rollback_counts_new_instances_gone_whichever_source_saw_them_first() -> None:
+    """The instance poller can see a new instance gone before the event tail has read the
+    rollback's start: the rollback still ends with no instance left to replace."""
+    tracker = InstanceTracker(OLD[:1])
+    tracker.feed_reason(START.replace("Terminating 3", "Terminating 1"))
+    _batch(tracker, "i-0aaa", "i-0new1", 100)
+    tracker.feed_reason("Failed to receive 1 resource signal(s) for the current batch.")
+    tracker.feed_instances([_instance("i-0back1")])  # i-0new1 already gone: seen by the list
+    back = tracker.feed_reason(
+        "Rolling update initiated. Terminating 1 obsolete instance(s) in batches of 1, while "
+        "keeping at least 1 instance(s) in service."
+    )
+    assert back is not None and back.rolling_back
+    tracker.feed_reason("Successfully terminated instance(s) [i-0new1] (Progress 100%).")
+    assert tracker.snapshot().new_key_left == 0
+
+
 def test_instance_lists_show_old_ids_going_and_new_ones_in_service() -> None:
     tracker = InstanceTracker(OLD[:2])
     assert tracker.feed_instances([_instance("i-0aaa"), _instance("i-0bbb")]) is not None

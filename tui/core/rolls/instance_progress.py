@@ -56,7 +56,6 @@ class InstanceTracker:
         self.new_in_service: list[str] = []
         self.new_seen: list[str] = []
         self._to_undo = 0  # instances with the new key pair a rollback replaces
-        self._terminated_before_rollback = 0
         self.terminated: list[str] = []
         self._last: InstanceProgress | None = None
 
@@ -71,7 +70,9 @@ class InstanceTracker:
         """During a rollback: the instances with the new key pair it has still to replace."""
         if not self.rolling_back:
             return 0
-        undone = len(self.terminated) - self._terminated_before_rollback
+        # Counted by identity, not as "terminated since the rollback began": the instance
+        # poller may see a new instance gone before the event tail reads the rollback's start.
+        undone = sum(1 for instance_id in self.terminated if instance_id not in self.old_ids)
         return max(0, self._to_undo - undone)
 
     @property
@@ -121,7 +122,6 @@ class InstanceTracker:
             if self._started_updates > 1:
                 self.rolling_back = True
                 self._to_undo = int(match["count"])  # the instances that got the new key pair
-                self._terminated_before_rollback = len(self.terminated)
                 self._added = self._terminating = self.batch = 0
             self.batch_size = max(1, int(match["size"]))
             self.batches = max(1, math.ceil(int(match["count"]) / self.batch_size))
