@@ -1,11 +1,12 @@
 """The keyroll dashboard: one Textual app over the roll engine of `tui.core`.
 
-The app owns what outlives a screen: the workspace (opened in a worker, so the first frame
-comes before any network call), the inventory, the racks' statuses (polled in the
-background, 2 s for racks with a roll running, 30 s otherwise), and the rolls of this
-process. Rolls run in thread workers; their events come back as `RollUpdated` / `RollEnded`
-messages, which the app forwards to the screen the person is looking at. One handler turns
-every failed worker into a notification with the error's sentence.
+The app owns what outlives a screen: the workspace (opened in a thread from the start, see
+`tui.commands.workspace_opening`; the first frame never waits for it), the inventory, the
+racks' statuses (polled in the background, 2 s for racks with a roll running, 30 s
+otherwise), and the rolls of this process. Rolls run in thread workers; their events come
+back as `RollUpdated` / `RollEnded` messages, which the app forwards to the screen the
+person is looking at. One handler turns every failed worker into a notification with the
+error's sentence.
 """
 
 from __future__ import annotations
@@ -14,7 +15,6 @@ import argparse
 import threading
 import time
 from collections.abc import Callable
-from contextlib import AbstractContextManager, ExitStack
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any, ClassVar
 
@@ -26,6 +26,12 @@ from textual.screen import ModalScreen, Screen
 from textual.worker import Worker, WorkerState, get_current_worker
 
 from tui.commands.workspace import Workspace, open_workspace
+from tui.commands.workspace_opening import (
+    OpenedWorkspace,
+    WorkspaceOpener,
+    WorkspaceOpening,
+    read_last_rolls,
+)
 from tui.core.errors import KeyrollError, RefusedError
 from tui.core.inventory import Inventory, RackEntry, RackStatus
 from tui.core.roll_runs import Emit, RollRun, RollRuns
@@ -44,18 +50,12 @@ if TYPE_CHECKING:  # the roll engine and its HTTP clients load in workers, off t
 
 POLL_TICK_S = 0.5  # the poller looks at least this often for a rack a roll just hurried
 
-WorkspaceOpener = Callable[[argparse.Namespace], AbstractContextManager[Workspace]]
-
 
 @dataclass
 class WorkspaceOpened(Message):
     """The workspace is open: its inventory, each rack's last roll, unfinished rolls."""
 
-    workspace: Workspace
-    inventory: Inventory
-    last_rolls: dict[str, HistoryEntry]
-    unfinished: list[RollRecord]
-    current: str | None
+    opened: OpenedWorkspace
 
 
 @dataclass
@@ -71,14 +71,6 @@ class StatusesFetched(Message):
     """Fresh statuses of some racks (only those that were due)."""
 
     statuses: dict[str, RackStatus]
-
-
-def last_rolls_of(records: list[HistoryEntry], racks: dict[str, str]) -> dict[str, HistoryEntry]:
-    """The newest journal entry of each rack; `racks` maps roll id to rack name."""
-    out: dict[str, HistoryEntry] = {}
-    for entry in records:  # newest first
-        out.setdefault(racks[entry.roll_id], entry)
-    return out
 
 
 def rolls_running_text(count: int) -> str:
@@ -113,6 +105,7 @@ class KeyrollApp(App[int]):
         args: argparse.Namespace,
         *,
         opener: WorkspaceOpener = open_workspace,
+        opening: WorkspaceOpening | None = None,
     ) -> None:
         super().__init__()
         self.args = args
@@ -127,8 +120,9 @@ class KeyrollApp(App[int]):
         self.last_rolls: dict[str, HistoryEntry] = {}
         self.current_rack: str | None = None
         self.schedule = StatusSchedule(2.0, 30.0)
-        self._opener = opener
-        self._files = ExitStack()
+        # `keyroll` starts the opening before it imports Textual (tui.commands.dashboard)
+        self._opening = opening or WorkspaceOpening(opener, args)
+        self._workspace_shown = False
         self._racks_screen: Screen[Any] | None = None
         self._quitting = False
         self._fleet: FleetStatus | None = None  # the status poller's kept-alive clients
@@ -140,12 +134,19 @@ class KeyrollApp(App[int]):
     def get_default_screen(self) -> Screen[Any]:
         from tui.screens.racks import RacksScreen
 
+        opened = self._opening.ready()
+        if opened is not None:  # the racks are in the first frame: no loading frame first
+            self._take_workspace(opened)
         self._racks_screen = RacksScreen()
         return self._racks_screen
 
     def on_mount(self) -> None:
         self._show_roll_count()
-        self._open_workspace()
+        if self.workspace is None:
+            self._open_workspace()
+        else:
+            self._workspace_shown = True
+            self.call_later(self._workspace_ready, self._opening.wait())
 
     def on_unmount(self) -> None:
         for run in self.rolls.running():
@@ -154,7 +155,7 @@ class KeyrollApp(App[int]):
             fleet, self._fleet, self._fleet_closed = self._fleet, None, True
         if fleet is not None:
             fleet.close()
-        self._files.close()
+        self._opening.close()
 
     def open_rack(self, name: str, action: str | None = None) -> None:
         """Show the rack screen of `name`, then run one of its actions (`roll_rack_key`, ...)."""
@@ -218,49 +219,36 @@ class KeyrollApp(App[int]):
         description="Opening keyroll's files",
     )
     def _open_workspace(self) -> None:
-        from tui.commands.roll_targets import inventory_for, journal_for
+        self.post_message(WorkspaceOpened(self._opening.wait()))
 
-        workspace = self._files.enter_context(self._opener(self.args))
-        inventory = inventory_for(workspace)
-        journal = journal_for(workspace)
-        last = self._read_last_rolls(workspace)
-        from tui.core.current_rack import current_rack
-
-        self.post_message(
-            WorkspaceOpened(
-                workspace,
-                inventory,
-                last,
-                journal.unfinished(),
-                current_rack(workspace.state_dir) or inventory.cli_current,
-            )
-        )
-
-    @staticmethod
-    def _read_last_rolls(workspace: Workspace) -> dict[str, HistoryEntry]:
-        from tui.commands.roll_targets import journal_for
-
-        journal = journal_for(workspace)
-        records = journal.records()
-        racks = {r.roll_id: r.rack for r in records}
-        return last_rolls_of(journal.history(), racks)
+    def _take_workspace(self, opened: OpenedWorkspace) -> None:
+        """Hold the opened workspace's state (screens are told separately)."""
+        self.workspace = opened.workspace
+        self.inventory = opened.inventory
+        self.last_rolls = opened.last_rolls
+        self.current_rack = opened.current
+        settings = opened.workspace.settings
+        self.schedule = StatusSchedule(settings.poll_active_s, settings.poll_idle_s)
 
     def on_workspace_opened(self, message: WorkspaceOpened) -> None:
-        self.workspace = message.workspace
-        self.inventory = message.inventory
-        self.last_rolls = message.last_rolls
-        self.current_rack = message.current
-        settings = message.workspace.settings
-        self.schedule = StatusSchedule(settings.poll_active_s, settings.poll_idle_s)
-        for problem in message.inventory.problems:
-            self.notify(problem, severity="warning", timeout=10)
+        if self._workspace_shown:
+            return
+        self._workspace_shown = True
+        self._take_workspace(message.opened)
         self._tell_screens("inventory_changed")
+        self._workspace_ready(message.opened)
+
+    def _workspace_ready(self, opened: OpenedWorkspace) -> None:
+        """What follows the racks on screen: the inventory's problems, the status poller,
+        the offer to resume unfinished rolls."""
+        for problem in opened.inventory.problems:
+            self.notify(problem, severity="warning", timeout=10)
         # the poller's threads load the HTTP stack and open connections: after the frame
         self.call_after_refresh(self._poll_statuses)
-        if message.unfinished:
+        if opened.unfinished:
             from tui.screens.resume import ResumeScreen
 
-            self.push_screen(ResumeScreen(message.unfinished), self._resume_chosen)
+            self.push_screen(ResumeScreen(opened.unfinished), self._resume_chosen)
 
     @work(
         thread=True,
@@ -275,9 +263,7 @@ class KeyrollApp(App[int]):
         workspace = self.workspace
         if workspace is None:
             return
-        self.post_message(
-            InventoryReloaded(inventory_for(workspace), self._read_last_rolls(workspace))
-        )
+        self.post_message(InventoryReloaded(inventory_for(workspace), read_last_rolls(workspace)))
 
     def on_inventory_reloaded(self, message: InventoryReloaded) -> None:
         self.inventory = message.inventory

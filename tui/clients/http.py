@@ -6,6 +6,7 @@ by the Console (`Rack: org/name` header) runs exactly the code a direct rack cal
 
 from __future__ import annotations
 
+import base64
 import functools
 import ipaddress
 import json
@@ -13,6 +14,7 @@ import os
 import ssl
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from http.cookiejar import CookieJar
 from typing import Any
 from urllib.parse import urlencode, urlsplit
 
@@ -137,8 +139,10 @@ class ConvoxHttp:
         if session:
             headers["Session"] = session
         self._pinned = isinstance(verify, str)
+        self._urls: dict[str, httpx.URL] = {}  # by path: parsed once, not at every call
         self._client = httpx.Client(
             base_url=self.base_url,
+            cookies=_NoCookies(),  # no Convox API sets one; the jar cost a tenth of a poll
             verify=make_verify(verify),
             timeout=timeout,
             headers=headers,
@@ -216,11 +220,10 @@ class ConvoxHttp:
         try:
             return self._client.request(
                 method,
-                path,
-                headers=headers,
+                self._url(path),
+                headers={**headers, "Authorization": _basic(key)},
                 content=content,
                 params=dict(query) if query else None,
-                auth=(USER, key.reveal()),
                 **extra,
             )
         except httpx.TimeoutException:
@@ -235,6 +238,12 @@ class ConvoxHttp:
                 f"The connection to {self.host} broke during {method} {path} "
                 f"({error.__class__.__name__}); try again."
             ) from None
+
+    def _url(self, path: str) -> httpx.URL:
+        url = self._urls.get(path)
+        if url is None:
+            url = self._urls.setdefault(path, httpx.URL(self.base_url + path))
+        return url
 
     def _connect_error(self, error: httpx.ConnectError, console: bool) -> errors.ClientError:
         cause: BaseException | None = error
@@ -338,6 +347,21 @@ class ConvoxHttp:
             status,
             text,
         )
+
+
+class _NoCookies(CookieJar):
+    """A cookie jar that keeps nothing: the rack API and the Console authenticate by header."""
+
+    def extract_cookies(self, response: Any, request: Any) -> None:
+        return None
+
+    def add_cookie_header(self, request: Any) -> None:
+        return None
+
+
+def _basic(key: Secret) -> str:
+    """The `Authorization` value for `convox:<key>` (built per call, never kept)."""
+    return "Basic " + base64.b64encode(f"{USER}:{key.reveal()}".encode()).decode("ascii")
 
 
 def host_problem(base_url: str) -> str | None:

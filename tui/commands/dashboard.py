@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import argparse
-from typing import TextIO
+from typing import TYPE_CHECKING, TextIO
 
 from tui.commands.workspace import starts_on_sandbox
 from tui.core.errors import EXIT_OK, BadInputError
+
+if TYPE_CHECKING:
+    from tui.app import KeyrollApp
 
 HEADLESS_COMMANDS = (
     "keyroll racks, keyroll switch RACK, keyroll roll KIND, keyroll history, keyroll resume"
@@ -30,13 +33,21 @@ def require_terminal(stdin: TextIO, stdout: TextIO) -> None:
     )
 
 
-def run(args: argparse.Namespace) -> int:
-    """Open the dashboard; with no Convox config and no keyroll racks or keys, on the sandbox."""
+def make_app(args: argparse.Namespace) -> KeyrollApp:
+    """The dashboard app, its files already opening in a thread while Textual loads."""
     if not getattr(args, "sandbox", False) and starts_on_sandbox():
         args.sandbox = True
         args.auto_sandbox = True
+    from tui.commands.workspace import open_workspace
+    from tui.commands.workspace_opening import WorkspaceOpening
+
+    opening = WorkspaceOpening(open_workspace, args)  # before Textual's imports, not after
     from tui.app import KeyrollApp
 
-    app = KeyrollApp(args)
-    result = app.run()
+    return KeyrollApp(args, opening=opening)
+
+
+def run(args: argparse.Namespace) -> int:
+    """Open the dashboard; with no Convox config and no keyroll racks or keys, on the sandbox."""
+    result = make_app(args).run()
     return EXIT_OK if result is None else int(result)
