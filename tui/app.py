@@ -12,6 +12,7 @@ error's sentence.
 from __future__ import annotations
 
 import argparse
+import gc
 import threading
 import time
 from collections.abc import Callable
@@ -120,8 +121,10 @@ class KeyrollApp(App[int]):
         self.last_rolls: dict[str, HistoryEntry] = {}
         self.current_rack: str | None = None
         self.schedule = StatusSchedule(2.0, 30.0)
-        # `keyroll` starts the opening before it imports Textual (tui.commands.dashboard)
-        self._opening = opening or WorkspaceOpening(opener, args)
+        # `keyroll` starts the opening before it imports Textual (tui.commands.dashboard);
+        # otherwise it starts with the app
+        self._opener = opener
+        self._opening = opening
         self._workspace_shown = False
         self._racks_screen: Screen[Any] | None = None
         self._quitting = False
@@ -134,19 +137,21 @@ class KeyrollApp(App[int]):
     def get_default_screen(self) -> Screen[Any]:
         from tui.screens.racks import RacksScreen
 
-        opened = self._opening.ready()
+        opened = self._started_opening().ready()
         if opened is not None:  # the racks are in the first frame: no loading frame first
             self._take_workspace(opened)
         self._racks_screen = RacksScreen()
         return self._racks_screen
 
     def on_mount(self) -> None:
+        self.call_after_refresh(_end_startup)
         self._show_roll_count()
+        self._started_opening()  # here, not in the worker's thread: one opening only
         if self.workspace is None:
             self._open_workspace()
         else:
             self._workspace_shown = True
-            self.call_later(self._workspace_ready, self._opening.wait())
+            self.call_later(self._workspace_ready, self._started_opening().wait())
 
     def on_unmount(self) -> None:
         for run in self.rolls.running():
@@ -155,7 +160,8 @@ class KeyrollApp(App[int]):
             fleet, self._fleet, self._fleet_closed = self._fleet, None, True
         if fleet is not None:
             fleet.close()
-        self._opening.close()
+        if self._opening is not None:
+            self._opening.close()
 
     def open_rack(self, name: str, action: str | None = None) -> None:
         """Show the rack screen of `name`, then run one of its actions (`roll_rack_key`, ...)."""
@@ -219,7 +225,12 @@ class KeyrollApp(App[int]):
         description="Opening keyroll's files",
     )
     def _open_workspace(self) -> None:
-        self.post_message(WorkspaceOpened(self._opening.wait()))
+        self.post_message(WorkspaceOpened(self._started_opening().wait()))
+
+    def _started_opening(self) -> WorkspaceOpening:
+        if self._opening is None:
+            self._opening = WorkspaceOpening(self._opener, self.args)
+        return self._opening
 
     def _take_workspace(self, opened: OpenedWorkspace) -> None:
         """Hold the opened workspace's state (screens are told separately)."""
@@ -581,6 +592,14 @@ class KeyrollApp(App[int]):
         self.notify(text, title=event.worker.description or "", severity="error", timeout=10)
         if event.worker.group == "workspace":
             self._tell_screens("workspace_failed", text)
+
+
+def _end_startup() -> None:
+    """After the first frame: garbage collection back on, if `keyroll` paused it for the
+    start (`tui.commands.dashboard.make_app`), with the objects made so far frozen out of it."""
+    if not gc.isenabled():
+        gc.freeze()
+        gc.enable()
 
 
 def _with_fresh_keys(inventory: Inventory, workspace: Workspace) -> Inventory:

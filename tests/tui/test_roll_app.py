@@ -103,8 +103,8 @@ async def test_a_rolled_back_keyroll_shows_the_mismatch_and_t_retries_it(
 
 
 async def test_a_preflight_refusal_allows_only_cancel(make_app: MakeApp) -> None:
-    # speed 0.05: the rack stays updating for many minutes, far longer than the pre-flight takes
-    app, opener = make_app(sandbox={"speed": 0.05})
+    # a stepped world never moves on its own: the rack stays updating until the test ends
+    app, opener = make_app(sandbox={"stepped": True})
     async with app.run_test(size=SIZE) as pilot:
         await open_rack(pilot, app, "dev")
         opener.sandbox.world.update_rack_parameters("dev", {"InstanceType": "t3.large"})

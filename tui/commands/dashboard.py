@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import gc
 from typing import TYPE_CHECKING, TextIO
 
 from tui.commands.workspace import starts_on_sandbox
@@ -41,6 +42,11 @@ def make_app(args: argparse.Namespace) -> KeyrollApp:
     from tui.commands.workspace import open_workspace
     from tui.commands.workspace_opening import WorkspaceOpening
 
+    # Start-up allocates a few hundred thousand long-lived objects (Textual, the screens, the
+    # inventory); collecting garbage among them costs a tenth of the first frame and frees
+    # nothing. The app freezes them and turns collection back on once its first frame is
+    # painted (`KeyrollApp.on_mount`).
+    gc.disable()
     opening = WorkspaceOpening(open_workspace, args)  # before Textual's imports, not after
     from tui.app import KeyrollApp
 

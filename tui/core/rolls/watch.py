@@ -267,6 +267,7 @@ class UpdateWatch:
         quiet = 0
         while True:
             system: System | None = None
+            began = time.monotonic()
             try:
                 # with a fallback, a failed call is not retried: the fallback answers at once
                 system = self.client.system(retries=0 if self.status_fallback else None)
@@ -303,4 +304,4 @@ class UpdateWatch:
                         MODE_RACK_API,
                         [f"{self.rack} reads running and shows no sign of the update"],
                     )
-            self._wait()
+            self._wait(since=began)  # as the CloudFormation watch: the rate holds, however slow
