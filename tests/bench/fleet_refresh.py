@@ -122,7 +122,7 @@ def _paired(fleets: list[float], singles: list[float]) -> list[float]:
 def run(quick: bool) -> list[Figure]:
     """Two figures, each the median of per-round ratios (200 racks over one, same round)."""
     count = 200
-    first_rounds, steady_rounds = (5, 15) if quick else (9, 31)
+    first_rounds, steady_rounds = (5, 41) if quick else (9, 81)
     with slow_racks(count) as inventory:
         one = inventory.racks[:1]
         first_singles, first_fleets = [], []
