@@ -26,6 +26,8 @@ import pytest
 from tui.core.convox_cli import CliConfig
 from tui.core.keystore import Keystore
 from tui.core.settings import load_settings, save_settings
+from tui.sandbox.runtime import Sandbox
+from tui.sandbox.write_config import write_config
 
 ROOT = Path(__file__).resolve().parents[2]
 POLL_S, PROBE_S = 0.2, 0.1
@@ -56,7 +58,7 @@ class Served:
     info: dict[str, Any]
     directory: Path
     env: dict[str, str]
-    process: subprocess.Popen[str]
+    process: subprocess.Popen[str] | None  # None: the sandbox runs in the test's process
     extra_keys: set[str] = field(default_factory=set)
     results: list[Result] = field(default_factory=list)
 
@@ -131,7 +133,7 @@ class Served:
         return key.reveal()
 
     def stop(self) -> None:
-        if self.process.poll() is None:
+        if self.process is not None and self.process.poll() is None:
             self.process.send_signal(signal.SIGINT)
             try:
                 assert self.process.wait(timeout=10) == 0
@@ -224,6 +226,26 @@ def serve(tmp: Path, scenario: str, speed: float) -> Iterator[Served]:
         if process.poll() is None:
             process.kill()
             process.wait()
+
+
+@contextmanager
+def serve_stepped(tmp: Path, scenario: str) -> Iterator[tuple[Served, Sandbox]]:
+    """The same world and files as `serve`, but in this process on a stepped clock: the
+    world stands still until the test advances it, whatever the commands it runs do."""
+    env = base_env(tmp)
+    directory = tmp / "world"
+    with Sandbox(scenario=scenario, stepped=True) as sandbox:
+        info = sandbox.info()
+        write_config(info, directory)
+        config = directory / "keyroll" / "config" / "config.toml"
+        settings = replace(load_settings(config), poll_active_s=POLL_S, probe_interval_s=PROBE_S)
+        save_settings(settings, config)
+        env = {
+            **env,
+            "KEYROLL_HOME": str(directory / "keyroll"),
+            "CONVOX_CONFIG": str(directory / "convox"),
+        }
+        yield Served(info, directory, env, None), sandbox
 
 
 def scenario_fixture(scenario: str, speed: float) -> Any:

@@ -1,7 +1,9 @@
 """Ctrl+C during a waiting roll: it says what state the roll is in and how to finish it.
 
-The roll runs as a subprocess on the sandbox; SIGINT goes to it once it printed the progress
-line of a known step (the sandbox's slow scenario keeps the update going meanwhile).
+The roll runs as a subprocess on a sandbox in the test's process, on a stepped clock: the
+update it requests stands still until the test moves the world, so SIGINT (sent once the
+roll printed the progress line of a known step) always finds it watching, however slowly
+the machine gets to it.
 """
 
 from __future__ import annotations
@@ -9,13 +11,25 @@ from __future__ import annotations
 import signal
 import subprocess
 import sys
+from collections.abc import Iterator
+from pathlib import Path
 
-from tests.e2e.conftest import COMMAND_TIMEOUT_S, ROOT, Served, http_status, scenario_fixture
+import pytest
 
-served = scenario_fixture("slow", 6.0)
+from tests.e2e.conftest import COMMAND_TIMEOUT_S, ROOT, Served, http_status, serve_stepped
+from tui.sandbox.runtime import Sandbox
 
 
-def test_ctrl_c_while_watching_says_the_step_and_that_resume_finishes_it(served: Served) -> None:
+@pytest.fixture
+def stepped(tmp_path: Path) -> Iterator[tuple[Served, Sandbox]]:
+    with serve_stepped(tmp_path, "ok") as world:
+        yield world
+
+
+def test_ctrl_c_while_watching_says_the_step_and_that_resume_finishes_it(
+    stepped: tuple[Served, Sandbox],
+) -> None:
+    served, sandbox = stepped
     dev = served.rack("dev")
     before = served.current_key(dev["host"])
     process = subprocess.Popen(
@@ -49,7 +63,13 @@ def test_ctrl_c_while_watching_says_the_step_and_that_resume_finishes_it(served:
     for key in served.known_keys():
         assert key not in err and key not in rest and key not in "".join(seen)
 
-    # the journal kept the roll: resume finishes it, and the CLI gets the new key
+    # the journal kept the roll: once the update has ended, resume finishes it, and the CLI
+    # gets the new key
+    world = sandbox.world
+    with world.locked():
+        update = world.rack("dev").update
+    assert update is not None and not update.done, "the update moved on a stepped clock"
+    world.advance_to(update.ends_at)
     resumed = served.keyroll("resume", "--yes", "--json")
     assert resumed.code == 0, resumed
     assert [r["outcome"] for r in resumed.json["resumed"]] == ["succeeded"]
