@@ -20,6 +20,13 @@ from tests.e2e.conftest import COMMAND_TIMEOUT_S, ROOT, Served, http_status, ser
 from tui.sandbox.runtime import Sandbox
 
 
+def _as_a_terminal_starts_it() -> None:
+    """Ctrl+C reaches a command a terminal starts in the foreground: SIGINT at its default and
+    not blocked, whatever the test runner's process (and so the child) inherited."""
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+    signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT})
+
+
 @pytest.fixture
 def stepped(tmp_path: Path) -> Iterator[tuple[Served, Sandbox]]:
     with serve_stepped(tmp_path, "ok") as world:
@@ -32,6 +39,7 @@ def test_ctrl_c_while_watching_says_the_step_and_that_resume_finishes_it(
     served, sandbox = stepped
     dev = served.rack("dev")
     before = served.current_key(dev["host"])
+    inherited = (signal.getsignal(signal.SIGINT), signal.pthread_sigmask(signal.SIG_BLOCK, []))
     process = subprocess.Popen(
         [sys.executable, "-m", "tui", "roll", "rack-key", "dev"],
         cwd=ROOT,
@@ -39,6 +47,7 @@ def test_ctrl_c_while_watching_says_the_step_and_that_resume_finishes_it(
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
+        preexec_fn=_as_a_terminal_starts_it,
     )
     try:
         assert process.stdout is not None
@@ -54,7 +63,7 @@ def test_ctrl_c_while_watching_says_the_step_and_that_resume_finishes_it(
         if process.poll() is None:
             process.kill()
             process.wait()
-    assert process.returncode == 130, (seen, rest, err)
+    assert process.returncode == 130, (seen, rest, err, inherited)
     assert "Traceback" not in err, err
     lines = err.strip().splitlines()
     assert len(lines) == 1, err  # one sentence
