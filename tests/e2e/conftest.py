@@ -179,6 +179,19 @@ def base_env(tmp: Path) -> dict[str, str]:
     }
 
 
+def _written_env(env: dict[str, str], directory: Path) -> dict[str, str]:
+    """After the sandbox wrote its files into `directory`: the tests' fast polls in keyroll's
+    settings, and `env` pointing keyroll and the Convox CLI at those files."""
+    config = directory / "keyroll" / "config" / "config.toml"
+    settings = replace(load_settings(config), poll_active_s=POLL_S, probe_interval_s=PROBE_S)
+    save_settings(settings, config)
+    return {
+        **env,
+        "KEYROLL_HOME": str(directory / "keyroll"),
+        "CONVOX_CONFIG": str(directory / "convox"),
+    }
+
+
 @contextmanager
 def serve(tmp: Path, scenario: str, speed: float) -> Iterator[Served]:
     """`keyroll sandbox serve --write-config` in another process, until the block ends."""
@@ -211,15 +224,7 @@ def serve(tmp: Path, scenario: str, speed: float) -> Iterator[Served]:
             process.stderr.read() if process.stderr else ""
         )
         info = json.loads(line)
-        config = directory / "keyroll" / "config" / "config.toml"
-        settings = replace(load_settings(config), poll_active_s=POLL_S, probe_interval_s=PROBE_S)
-        save_settings(settings, config)
-        env = {
-            **env,
-            "KEYROLL_HOME": str(directory / "keyroll"),
-            "CONVOX_CONFIG": str(directory / "convox"),
-        }
-        served = Served(info, directory, env, process)
+        served = Served(info, directory, _written_env(env, directory), process)
         yield served
         served.stop()
     finally:
@@ -237,15 +242,7 @@ def serve_stepped(tmp: Path, scenario: str) -> Iterator[tuple[Served, Sandbox]]:
     with Sandbox(scenario=scenario, stepped=True) as sandbox:
         info = sandbox.info()
         write_config(info, directory)
-        config = directory / "keyroll" / "config" / "config.toml"
-        settings = replace(load_settings(config), poll_active_s=POLL_S, probe_interval_s=PROBE_S)
-        save_settings(settings, config)
-        env = {
-            **env,
-            "KEYROLL_HOME": str(directory / "keyroll"),
-            "CONVOX_CONFIG": str(directory / "convox"),
-        }
-        yield Served(info, directory, env, None), sandbox
+        yield Served(info, directory, _written_env(env, directory), None), sandbox
 
 
 def scenario_fixture(scenario: str, speed: float) -> Any:
