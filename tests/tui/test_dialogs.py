@@ -88,6 +88,7 @@ async def test_confirm_without_typing_returns_true_or_false() -> None:
     async with app.run_test(size=SIZE) as pilot:
         assert "Delete it?" in screen_text(app)
         await click(pilot, "#confirm-yes")
+        await wait_until(pilot, lambda: bool(app.results), what="the dialog's answer")
         assert app.results == [True]
     app = DialogHost(ConfirmDialog("Delete it?"))
     async with app.run_test(size=SIZE) as pilot:
@@ -128,6 +129,7 @@ async def test_rack_key_dialog_for_a_direct_rack_takes_a_valid_own_key_masked() 
         await click(pilot, "#rack-key-start")
         assert isinstance(app.screen, ConfirmDialog)  # 11 characters: short, asked first
         await click(pilot, "#confirm-yes")
+        await wait_until(pilot, lambda: bool(app.results), what="the dialog's answer")
         assert app.results == [RackKeyRequest("rack", Secret("MyOwnKey123"), False)]
         assert "MyOwnKey123" not in repr(app.results)
 
@@ -149,6 +151,7 @@ async def test_rack_key_dialog_for_a_production_console_rack() -> None:
         await pilot.press(*"acme/production")
         assert not start.disabled
         await click(pilot, "#rack-key-start")
+        await wait_until(pilot, lambda: bool(app.results), what="the dialog's answer")
         assert app.results == [RackKeyRequest("cloudformation", None, True)]
 
 
@@ -160,6 +163,7 @@ async def test_instance_keyroll_dialog_with_a_blocker_only_cancels() -> None:
         assert "is updating" in text and "cannot start" in text
         assert not app.screen.query("#instance-key-start")
         await click(pilot, "#instance-key-cancel")
+        await wait_until(pilot, lambda: bool(app.results), what="the dialog's answer")
         assert app.results == [None]
 
 
@@ -184,6 +188,7 @@ async def test_instance_keyroll_dialog_for_a_safe_rack_starts_without_force() ->
         assert "every service runs at least 3 processes" in screen_text(app)
         assert "SSH key mismatch" in plain(app.screen.query_one("#instance-key-plan"))
         await click(pilot, "#instance-key-start")
+        await wait_until(pilot, lambda: bool(app.results), what="the dialog's answer")
         assert app.results == [InstanceKeyRequest("rack", force=False)]
 
 
