@@ -26,10 +26,11 @@ from typing import Any
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from tui.app import KeyrollApp  # noqa: E402
-from tui.commands.workspace import Workspace, sandbox_workspace  # noqa: E402
 from tui.core.secret import Secret  # noqa: E402
+
+from tui.app import KeyrollApp  # noqa: E402
 from tui.sandbox.runtime import Sandbox  # noqa: E402
+from tui.services.workspace import Workspace, sandbox_workspace  # noqa: E402
 
 SIZE = (120, 40)
 SEED = 7

@@ -1,7 +1,7 @@
 """The keyroll dashboard: one Textual app over the roll engine of `tui.core`.
 
 The app owns what outlives a screen: the workspace (opened in a thread from the start, see
-`tui.commands.workspace_opening`; the first frame never waits for it), the inventory, the
+`tui.services.workspace_opening`; the first frame never waits for it), the inventory, the
 racks' statuses (polled in the background, 2 s for racks with a roll running, 30 s
 otherwise), and the rolls of this process. Rolls run in thread workers; their events come
 back as `RollUpdated` / `RollEnded` messages, which the app forwards to the screen the
@@ -26,20 +26,20 @@ from textual.message import Message
 from textual.screen import ModalScreen, Screen
 from textual.worker import Worker, WorkerState, get_current_worker
 
-from tui.commands.workspace import Workspace, open_workspace
-from tui.commands.workspace_opening import (
-    OpenedWorkspace,
-    WorkspaceOpener,
-    WorkspaceOpening,
-    read_last_rolls,
-)
-from tui.core.errors import KeyrollError, RefusedError
+from tui.base.errors import KeyrollError, RefusedError
 from tui.core.inventory import Inventory, RackEntry, RackStatus
 from tui.core.roll_runs import Emit, RollRun, RollRuns
 from tui.core.status_schedule import StatusSchedule
 from tui.messages import RollEnded, RollUpdated
 from tui.palette import RackCommands
 from tui.screens import breakpoints
+from tui.services.workspace import Workspace, open_workspace
+from tui.services.workspace_opening import (
+    OpenedWorkspace,
+    WorkspaceOpener,
+    WorkspaceOpening,
+    read_last_rolls,
+)
 from tui.widgets.status import READ_ONLY_SENTENCE
 
 if TYPE_CHECKING:  # the roll engine and its HTTP clients load in workers, off the first frame
@@ -121,7 +121,7 @@ class KeyrollApp(App[int]):
         self.last_rolls: dict[str, HistoryEntry] = {}
         self.current_rack: str | None = None
         self.schedule = StatusSchedule(2.0, 30.0)
-        # `keyroll` starts the opening before it imports Textual (tui.commands.dashboard);
+        # `keyroll` starts the opening before it imports Textual (tui.dashboard);
         # otherwise it starts with the app
         self._opener = opener
         self._opening = opening
@@ -269,7 +269,7 @@ class KeyrollApp(App[int]):
         description="Reading the racks again",
     )
     def _reload_inventory(self) -> None:
-        from tui.commands.roll_targets import inventory_for
+        from tui.services.roll_targets import inventory_for
 
         workspace = self.workspace
         if workspace is None:
@@ -290,7 +290,7 @@ class KeyrollApp(App[int]):
 
     @work(thread=True, exit_on_error=False, group="switch", description="Switching racks")
     def _switch(self, name: str) -> None:
-        from tui.commands.switch import match_rack, switch_to
+        from tui.services.switch import match_rack, switch_to
 
         workspace, inventory = self.workspace, self.inventory
         if workspace is None or inventory is None:
@@ -381,7 +381,7 @@ class KeyrollApp(App[int]):
 
     def target_for(self, rack: str) -> RollTarget:
         """The roll target of `rack` (or `account@<console host>`); call it from a worker."""
-        from tui.commands.roll_targets import target_for
+        from tui.services.roll_targets import target_for
 
         if self.workspace is None:
             raise KeyrollError("keyroll is still opening its files; try again in a moment.")
@@ -596,7 +596,7 @@ class KeyrollApp(App[int]):
 
 def _end_startup() -> None:
     """After the first frame: garbage collection back on, if `keyroll` paused it for the
-    start (`tui.commands.dashboard.make_app`), with the objects made so far frozen out of it."""
+    start (`tui.dashboard.make_app`), with the objects made so far frozen out of it."""
     if not gc.isenabled():
         gc.freeze()
         gc.enable()

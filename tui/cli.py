@@ -10,9 +10,9 @@ from collections.abc import Callable, Sequence
 from typing import Any, NoReturn
 
 from tui import __version__
-from tui.core.errors import EXIT_BAD_INPUT, BadInputError, KeyrollError
+from tui.base.errors import EXIT_BAD_INPUT, BadInputError, KeyrollError
 
-DASHBOARD_MODULE = "tui.commands.dashboard"
+DASHBOARD_MODULE = "tui.dashboard"
 EXIT_INTERRUPTED = 130
 
 SCENARIOS = ("ok", "rollback", "throttle", "flaky", "console-down", "slow", "old-key-lingers")
@@ -325,7 +325,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         args.sandbox = True
     try:
         if getattr(args.handler, "module", None) == DASHBOARD_MODULE:
-            from tui.commands.dashboard import require_terminal
+            from tui.dashboard import require_terminal
 
             require_terminal(sys.stdin, sys.stdout)
         return args.handler(args)

@@ -17,8 +17,8 @@ from typing import Any
 from textual.pilot import Pilot
 
 from tui.app import KeyrollApp
-from tui.commands.workspace import Workspace, sandbox_workspace
 from tui.sandbox.runtime import Sandbox
+from tui.services.workspace import Workspace, sandbox_workspace
 
 SIZE = (120, 40)
 

@@ -12,11 +12,11 @@ import threading
 import time
 
 from tests.bench.common import Figure, at_most, median, spread
+from tui.base.key_rules import generate_rack_key
+from tui.base.secret import Secret
 from tui.clients.rack import RackClient
-from tui.core.keygen import generate_rack_key
 from tui.core.rolls.target import RollOptions
 from tui.core.rolls.watch import UpdateWatch
-from tui.core.secret import Secret
 from tui.sandbox.runtime import Sandbox
 
 SCALE = 10.0  # every interval, keyroll's and the CLI's, divided by this

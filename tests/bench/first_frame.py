@@ -56,12 +56,12 @@ def _stamp_first_frame_with_racks(app: Any) -> Any:
 
 
 def dashboard() -> None:
-    """What `keyroll` does with no command (tui.cli -> tui.commands.dashboard), headless."""
+    """What `keyroll` does with no command (tui.cli -> tui.dashboard), headless."""
     from tui.cli import build_parser
 
     args = build_parser().parse_args([])
-    from tui.commands.dashboard import make_app
-    from tui.commands.workspace import starts_on_sandbox
+    from tui.dashboard import make_app
+    from tui.services.workspace import starts_on_sandbox
 
     if starts_on_sandbox():
         raise SystemExit("the bench's keyroll home names no racks: the dashboard would sandbox")

@@ -21,9 +21,9 @@ from tempfile import TemporaryDirectory
 from typing import Any
 
 from tests.bench.common import Figure, at_most, median, spread
+from tui.base.key_rules import generate_rack_key
 from tui.core.fleet_status import FleetStatus
 from tui.core.inventory import Inventory, RackEntry
-from tui.core.keygen import generate_rack_key
 from tui.sandbox.certificate import make_certificate
 
 DELAY_S = 0.1

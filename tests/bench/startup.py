@@ -22,7 +22,7 @@ from contextlib import ExitStack, contextmanager
 from pathlib import Path
 
 from tests.bench.common import Figure, at_most, median, spread
-from tui.core.keygen import generate_rack_key
+from tui.base.key_rules import generate_rack_key
 from tui.core.keystore import Keystore
 from tui.core.settings import RackSettings, Settings
 

@@ -12,14 +12,14 @@ from __future__ import annotations
 import subprocess
 import sys
 
-FIRST_FRAME_MODULES = ("tui.cli", "tui.commands.dashboard", "tui.app", "tui.screens.racks")
+FIRST_FRAME_MODULES = ("tui.cli", "tui.dashboard", "tui.app", "tui.screens.racks")
 NETWORK_MODULES = ("boto3", "botocore", "httpx", "httpcore")
 LATER_MODULES = (
     "tui.core.rolls.events",
     "tui.core.rolls.summary",
     "tui.core.journal",
     "tui.core.fleet_status",
-    "tui.commands.roll_targets",
+    "tui.services.roll_targets",
 )
 
 

@@ -13,8 +13,8 @@ from datetime import datetime, timedelta
 import pytest
 
 from tests.clients.conftest import T0, ScriptedCfn
+from tui.base.secret import MASK, Secret
 from tui.clients import aws
-from tui.core.secret import MASK, Secret
 
 NEW = Secret("NewPassw0rd0123456789abcdefghijklmnop")
 Scripted = tuple[ScriptedCfn, aws.AwsTarget]

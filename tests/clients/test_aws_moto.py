@@ -18,9 +18,9 @@ from typing import Any
 import pytest
 
 from tests.aws_support import rack_template
+from tui.base.errors import BadInputError
+from tui.base.secret import Secret
 from tui.clients import aws
-from tui.core.errors import BadInputError
-from tui.core.secret import Secret
 
 OLD = Secret("OldPassw0rd0123456789abcdefghijklmnop")
 NEW = Secret("NewPassw0rd0123456789abcdefghijklmnop")

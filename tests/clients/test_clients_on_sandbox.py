@@ -9,12 +9,12 @@ from typing import Any
 import pytest
 
 from tests.stepping import step_until
+from tui.base.key_rules import generate_rack_key
+from tui.base.secret import Secret
 from tui.clients import errors
 from tui.clients.console import ConsoleClient
 from tui.clients.console_actions import relink_rack, roll_account_key, roll_rack_key
 from tui.clients.rack import RackClient
-from tui.core.keygen import generate_rack_key
-from tui.core.secret import Secret
 from tui.sandbox.certificate import make_certificate
 from tui.sandbox.runtime import Sandbox
 

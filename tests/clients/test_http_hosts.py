@@ -8,12 +8,12 @@ from collections.abc import Iterator
 
 import pytest
 
+from tui.base.errors import EXIT_BAD_INPUT
+from tui.base.secret import Secret
 from tui.clients.errors import BadHostError, ServerError
 from tui.clients.http import host_problem
+from tui.clients.models import MalformedReplyError
 from tui.clients.rack import RackClient
-from tui.core.errors import EXIT_BAD_INPUT
-from tui.core.models import MalformedReplyError
-from tui.core.secret import Secret
 
 KEY = Secret("HostCheckKey0123456789abcdefghijABCDEFGHIJ")
 

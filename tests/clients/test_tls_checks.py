@@ -10,11 +10,11 @@ from pathlib import Path
 
 import pytest
 
+from tui.base.secret import Secret
 from tui.clients import errors
 from tui.clients.console import ConsoleClient
 from tui.clients.http import make_verify
 from tui.clients.rack import RackClient
-from tui.core.secret import Secret
 from tui.sandbox.certificate import make_certificate
 from tui.sandbox.runtime import Sandbox
 

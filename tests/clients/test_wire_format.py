@@ -12,10 +12,10 @@ from urllib.parse import parse_qs
 import pytest
 
 from tui import __version__
+from tui.base.secret import Secret
 from tui.clients import errors
 from tui.clients.console import ConsoleClient
 from tui.clients.rack import RackClient
-from tui.core.secret import Secret
 
 GOOD = Secret("GoodKey0123456789abcdefghijklmnopqrstuvwx")
 OLD = Secret("OldKey0123456789abcdefghijklmnopqrstuvwxy")

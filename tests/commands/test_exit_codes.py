@@ -10,11 +10,11 @@ import pytest
 
 from tests.commands.conftest import snapshot
 from tests.core.convox_fake import ACCOUNT_KEY, ConvoxFake
+from tui.base.secret import Secret
 from tui.cli import main
 from tui.core.convox_cli import CliConfig
 from tui.core.journal import Journal
 from tui.core.keystore import Keystore
-from tui.core.secret import Secret
 from tui.core.settings import load_settings, save_settings
 
 

@@ -7,15 +7,15 @@ from pathlib import Path
 import pytest
 
 from tests.commands.conftest import snapshot
+from tui.base.errors import RefusedError
 from tui.cli import main
-from tui.commands.switch import switch_to
-from tui.commands.workspace import Workspace
 from tui.core.convox_cli import CliConfig
-from tui.core.errors import RefusedError
 from tui.core.inventory import VIA_DIRECT, Inventory, RackEntry
 from tui.core.journal import Journal
 from tui.core.keystore import Keystore
 from tui.core.settings import Settings
+from tui.services.switch import switch_to
+from tui.services.workspace import Workspace
 
 
 @pytest.mark.parametrize("flag_after", [False, True])

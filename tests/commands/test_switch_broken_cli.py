@@ -7,14 +7,14 @@ from pathlib import Path
 
 import pytest
 
-from tui.commands.switch import switch_to
-from tui.commands.workspace import Workspace
+from tui.base.secret import Secret
 from tui.core.convox_cli import CliConfig, CliFileError
 from tui.core.current_rack import FILE_NAME, current_rack
 from tui.core.inventory import VIA_DIRECT, Inventory, RackEntry
 from tui.core.keystore import Keystore
-from tui.core.secret import Secret
 from tui.core.settings import Settings
+from tui.services.switch import switch_to
+from tui.services.workspace import Workspace
 
 HOST = "127.0.0.1:5443"
 

@@ -8,6 +8,8 @@ from pathlib import Path
 
 import pytest
 
+from tui.base.errors import RefusedError
+from tui.base.secret import Secret
 from tui.core import convox_cli
 from tui.core.convox_cli import (
     CliConfig,
@@ -20,8 +22,6 @@ from tui.core.convox_cli import (
     switch,
     update_auth_everywhere,
 )
-from tui.core.errors import RefusedError
-from tui.core.secret import Secret
 
 CONSOLE = "console.convox.com"
 RACK_HOST = "rack.dev.example.convox.site"

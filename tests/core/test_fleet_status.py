@@ -13,12 +13,12 @@ from typing import Any
 
 import pytest
 
+from tui.base.key_rules import generate_rack_key
+from tui.base.secret import Secret
 from tui.clients.http import make_verify
 from tui.core.fleet_status import FleetStatus
 from tui.core.inventory import VIA_DIRECT, Inventory, RackEntry, fetch_statuses
-from tui.core.keygen import generate_rack_key
 from tui.core.keystore import Keystore
-from tui.core.secret import Secret
 from tui.core.settings import RackSettings, Settings
 from tui.sandbox.certificate import Certificate, make_certificate
 from tui.sandbox.https_server import Request, Response, TlsServer

@@ -15,12 +15,12 @@ from tests.core.convox_fake import (
     ConvoxFake,
     convox_fake,
 )
+from tui.base.secret import Secret
 from tui.cli import main
 from tui.core.convox_cli import CliConfig, resolve
 from tui.core.current_rack import current_rack
 from tui.core.inventory import VIA_CONSOLE, VIA_DIRECT, build_inventory, fetch_statuses
 from tui.core.keystore import Keystore
-from tui.core.secret import Secret
 from tui.core.settings import ConsoleSettings, RackSettings, Settings
 
 __all__ = ["convox_fake"]

@@ -11,11 +11,11 @@ from pathlib import Path
 
 import pytest
 
+from tui.base.errors import RefusedError
+from tui.base.secret import Secret
 from tui.core import journal as journal_module
-from tui.core.errors import RefusedError
 from tui.core.journal import Journal, JournalError, RackLock
 from tui.core.keystore import Keystore
-from tui.core.secret import Secret
 
 HOST = "rack.example.com"
 OLD = Secret("OldKey0123456789abcdefghijklmnopqrstuvwxy")

@@ -10,8 +10,8 @@ from pathlib import Path
 import pytest
 
 from tests.aws_support import aws_env, moto_target, moto_url, rack_template
+from tui.base.errors import BadInputError, KeyrollError, RefusedError
 from tui.clients import aws
-from tui.core.errors import BadInputError, KeyrollError, RefusedError
 from tui.core.key_pair_cleanup import (
     IN_USE_BY_PARAMETER,
     delete_unused_key_pairs,

@@ -6,15 +6,15 @@ import re
 
 import pytest
 
-from tui.core.errors import EXIT_BAD_INPUT
-from tui.core.keygen import (
+from tui.base.errors import EXIT_BAD_INPUT
+from tui.base.key_rules import (
     RECOMMENDED_MIN_LENGTH,
     KeyRuleError,
     generate_rack_key,
     short_key_warning,
     validate_own_key,
 )
-from tui.core.secret import Secret
+from tui.base.secret import Secret
 
 
 def test_generated_keys_are_40_to_50_alphanumerics_and_differ() -> None:

@@ -8,9 +8,9 @@ from pathlib import Path
 
 import pytest
 
-from tui.core.errors import BadInputError, RefusedError
+from tui.base.errors import BadInputError, RefusedError
+from tui.base.secret import Secret
 from tui.core.keystore import Keystore, KeystoreError
-from tui.core.secret import Secret
 
 HOST = "rack.example.com"
 OLD = Secret("OldKey0123456789abcdefghijklmnopqrstuvwxy")

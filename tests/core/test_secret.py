@@ -7,8 +7,8 @@ import pickle
 
 import pytest
 
-from tui.core.errors import KeyrollError
-from tui.core.secret import MASK, Secret
+from tui.base.errors import KeyrollError
+from tui.base.secret import MASK, Secret
 
 VALUE = "AbCdEfGhIjKlMnOpQrStUvWxYz0123456789abcd"
 

@@ -10,9 +10,9 @@ from typing import Any
 
 import pytest
 
+from tui.base.secret import Secret
 from tui.cli import main
 from tui.core.keystore import Keystore
-from tui.core.secret import Secret
 from tui.core.settings import (
     ConsoleSettings,
     RackSettings,

@@ -21,10 +21,9 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
-from tui.commands.roll_targets import account_target, journal_for, target_for
-from tui.commands.workspace import Workspace
+from tui.base.errors import KeyrollError
+from tui.base.secret import Secret
 from tui.core.convox_cli import CONFIG_ENV, CliConfig
-from tui.core.errors import KeyrollError
 from tui.core.keystore import Keystore
 from tui.core.rolls.account_key import AccountKeyRoll
 from tui.core.rolls.base import Roll
@@ -35,11 +34,12 @@ from tui.core.rolls.rack_key import RackKeyRoll
 from tui.core.rolls.resume import resume_all
 from tui.core.rolls.summary import RollSummary
 from tui.core.rolls.target import RollOptions
-from tui.core.secret import Secret
 from tui.core.settings import AwsSettings, Settings, load_settings
 from tui.sandbox.aws_throttle import ThrottleGate
 from tui.sandbox.runtime import Sandbox
 from tui.sandbox.write_config import write_config
+from tui.services.roll_targets import account_target, journal_for, target_for
+from tui.services.workspace import Workspace
 
 SPEED = 100.0  # a rack-key update (~20 simulated s) takes ~0.2 s
 FAST = RollOptions(

@@ -23,8 +23,8 @@ from typing import Any
 from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
 
-from tui.core.errors import KeyrollError
-from tui.core.secret import Secret
+from tui.base.errors import KeyrollError
+from tui.base.secret import Secret
 
 # Repeatable in CI: the same examples every run, no example database, no deadline (2 shared
 # cores make timings noisy). Hypothesis also draws constants from the product modules loaded in

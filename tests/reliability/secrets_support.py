@@ -17,10 +17,10 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from tui.commands.workspace import Workspace
+from tui.base.secret import Secret
 from tui.core.keystore import Keystore
-from tui.core.secret import Secret
 from tui.sandbox.runtime import Sandbox
+from tui.services.workspace import Workspace
 
 MIN_PEM_LINE = 40  # a PEM body line this long is unique to its key
 

@@ -44,6 +44,9 @@ from tests.reliability.input_support import (
     tried,
     write_file,
 )
+from tui.base.errors import EXIT_BAD_INPUT, KeyrollError
+from tui.base.key_rules import KeyRuleError, validate_own_key
+from tui.base.secret import Secret
 from tui.clients.console import ConsoleClient
 from tui.clients.errors import BadHostError
 from tui.clients.http import ConvoxHttp, host_problem
@@ -57,11 +60,8 @@ from tui.core.convox_cli import (
     switch,
     update_auth_everywhere,
 )
-from tui.core.errors import EXIT_BAD_INPUT, KeyrollError
 from tui.core.inventory import build_inventory, fetch_statuses
-from tui.core.keygen import KeyRuleError, validate_own_key
 from tui.core.keystore import Keystore
-from tui.core.secret import Secret
 from tui.core.settings import (
     MAX_INTERVAL_S,
     ConsoleSettings,

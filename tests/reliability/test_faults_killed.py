@@ -241,7 +241,7 @@ class KillWorld:
 
 
 def _none() -> Any:
-    from tui.core.secret import Secret
+    from tui.base.secret import Secret
 
     return Secret("")
 

@@ -37,15 +37,15 @@ from tests.tui.conftest import dashboard_args, until_statuses, wait_for
 from tests.tui.roll_harness import screen_text
 from tui import cli
 from tui.app import KeyrollApp
+from tui.base.secret import Secret
 from tui.clients.errors import TlsError
 from tui.clients.rack import RackClient
 from tui.commands import history, racks, relink, resume, roll, switch
-from tui.commands.workspace import Workspace, sandbox_workspace
-from tui.core.secret import Secret
 from tui.core.settings import load_settings, save_settings
 from tui.sandbox.certificate import make_certificate
 from tui.sandbox.runtime import Sandbox
 from tui.sandbox.write_config import write_config
+from tui.services.workspace import Workspace, sandbox_workspace
 
 ROOT = Path(__file__).resolve().parents[2]
 SPEED = 200.0  # sandbox clock: a minute of rack time in 0.3 s

@@ -10,8 +10,6 @@ from typing import Any
 
 import pytest
 
-from tui.commands.roll_targets import target_for
-from tui.commands.workspace import Workspace
 from tui.core.convox_cli import CONFIG_ENV, CliConfig
 from tui.core.keystore import Keystore
 from tui.core.rolls.events import RollEvent
@@ -20,6 +18,8 @@ from tui.core.settings import load_settings
 from tui.sandbox.aws_server import AwsEndpoint
 from tui.sandbox.runtime import Sandbox
 from tui.sandbox.write_config import write_config
+from tui.services.roll_targets import target_for
+from tui.services.workspace import Workspace
 
 SPEED = 60.0  # a three-instance keyroll (about 60 simulated seconds) takes about 1 s
 FAST = RollOptions(poll_s=0.1, probe_s=0.1, poll_jitter=0.0, verify_s=5.0)

@@ -12,15 +12,15 @@ from typing import Any
 import pytest
 
 from tests.aws_support import scrub_aws_env
+from tui.base.errors import BadInputError
+from tui.base.secret import Secret
 from tui.clients.console import ConsoleClient
 from tui.clients.console_actions import roll_account_key
-from tui.commands.roll_targets import account_target, journal_for, target_for
-from tui.commands.workspace import Workspace, open_workspace
-from tui.core.errors import BadInputError
 from tui.core.rolls.account_key import AccountKeyRoll, check_pasted_key, is_account_name
 from tui.core.rolls.events import Outcome, PhaseChanged, RollEvent
 from tui.core.rolls.target import RollOptions, RollTarget
-from tui.core.secret import Secret
+from tui.services.roll_targets import account_target, journal_for, target_for
+from tui.services.workspace import Workspace, open_workspace
 
 FAST = RollOptions(poll_s=0.05, probe_s=0.05, verify_s=3.0)
 

@@ -24,8 +24,7 @@ from tests.rolls.instance_key_support import (
     with_aws,
 )
 from tests.stepping import stepping
-from tui.commands.roll_targets import journal_for
-from tui.core.errors import BadInputError
+from tui.base.errors import BadInputError
 from tui.core.rolls.events import (
     InstanceProgress,
     Note,
@@ -36,6 +35,7 @@ from tui.core.rolls.events import (
 from tui.core.rolls.instance_key import SSH_KEY_MISMATCH, InstanceKeyRoll
 from tui.core.rolls.summary import RollSummary
 from tui.sandbox.runtime import Sandbox
+from tui.services.roll_targets import journal_for
 
 __all__ = ["aws_env", "with_aws"]  # fixtures, used by name
 pytestmark = pytest.mark.usefixtures("aws_env")

@@ -18,6 +18,7 @@ import pytest
 
 from tests.aws_support import aws_env, moto_target, moto_url, rack_template
 from tests.rolls.instance_key_support import FAST
+from tui.base.secret import Secret
 from tui.clients import aws
 from tui.core.inventory import VIA_DIRECT, Inventory, RackEntry
 from tui.core.journal import Journal
@@ -25,7 +26,6 @@ from tui.core.keystore import Keystore
 from tui.core.rolls.events import Outcome, Phase, PhaseChanged, RollEvent
 from tui.core.rolls.instance_key import InstanceKeyRoll
 from tui.core.rolls.target import RollTarget
-from tui.core.secret import Secret
 from tui.core.settings import Settings
 
 __all__ = ["aws_env", "moto_url"]  # fixtures, used by name

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from tui.core.models import Instance, Process, Service
+from tui.clients.models import Instance, Process, Service
 from tui.core.rolls.instance_progress import InstanceTracker, ServiceCount, service_counts
 
 OLD = ("i-0aaa", "i-0bbb", "i-0ccc")

@@ -18,9 +18,9 @@ from typing import Any
 import pytest
 
 from tests.aws_support import scrub_aws_env
+from tui.base.secret import Secret
 from tui.clients import aws
 from tui.clients.aws_session import AwsTarget, forget_clients
-from tui.core.secret import Secret
 from tui.sandbox.aws_server import AwsEndpoint
 from tui.sandbox.default_world import build_default_world
 from tui.sandbox.world import World, WorldOptions

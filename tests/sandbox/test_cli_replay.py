@@ -16,7 +16,7 @@ from typing import Any
 from urllib.parse import quote
 
 from tests.sandbox.conftest import rack_key, stack_status, wait_until
-from tui.core.keygen import generate_rack_key
+from tui.base.key_rules import generate_rack_key
 from tui.sandbox.runtime import Sandbox
 
 CLI_VERSION = "20240415123456"

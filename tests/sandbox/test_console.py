@@ -6,7 +6,7 @@ from collections.abc import Callable
 
 from tests.sandbox.conftest import console_client, rack_key, stack_status, wait_until
 from tests.stepping import step_until
-from tui.core.keygen import generate_rack_key
+from tui.base.key_rules import generate_rack_key
 from tui.sandbox.runtime import Sandbox
 
 PROD = {"Rack": "acme/production"}

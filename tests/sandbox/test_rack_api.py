@@ -9,7 +9,7 @@ import httpx
 import pytest
 
 from tests.sandbox.conftest import rack_client
-from tui.core.models import App, Instance, Process, Service, System, parse_list
+from tui.clients.models import App, Instance, Process, Service, System, parse_list
 from tui.sandbox.runtime import Sandbox
 
 

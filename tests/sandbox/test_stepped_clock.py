@@ -12,7 +12,7 @@ import pytest
 
 from tests.sandbox.conftest import rack_client, stack_status
 from tests.stepping import requests_of, step, step_until, stepping
-from tui.core.keygen import generate_rack_key
+from tui.base.key_rules import generate_rack_key
 from tui.sandbox.clock import SteppedClock
 from tui.sandbox.default_world import build_default_world
 from tui.sandbox.runtime import Sandbox

@@ -8,7 +8,7 @@ import pytest
 
 from tests.sandbox.conftest import events, rack_client, rack_key, stack_status, wait_until
 from tests.stepping import step_until
-from tui.core.keygen import generate_rack_key
+from tui.base.key_rules import generate_rack_key
 from tui.sandbox.runtime import Sandbox
 
 ROOT_OK = ["UPDATE_IN_PROGRESS", "UPDATE_COMPLETE_CLEANUP_IN_PROGRESS", "UPDATE_COMPLETE"]

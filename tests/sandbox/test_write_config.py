@@ -11,10 +11,10 @@ from typing import Any
 import pytest
 
 from tests.core.convox_fake import ACCOUNT_KEY, DEV_KEY, ConvoxFake, convox_fake
+from tui.base.secret import Secret
 from tui.cli import main
 from tui.core.convox_cli import CliConfig, resolve
 from tui.core.keystore import Keystore
-from tui.core.secret import Secret
 from tui.core.settings import load_settings
 from tui.core.tls import ROLE_CONSOLE, ROLE_RACK, verify_for
 from tui.sandbox.write_config import write_config

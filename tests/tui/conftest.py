@@ -20,9 +20,9 @@ from textual.widgets import DataTable
 from tests.aws_support import scrub_aws_env
 from tests.tui.roll_harness import WAIT_S, layout_owed, wait_until
 from tui.app import KeyrollApp
-from tui.commands.workspace import Workspace, sandbox_workspace
-from tui.core.secret import Secret
+from tui.base.secret import Secret
 from tui.sandbox.runtime import Sandbox
+from tui.services.workspace import Workspace, sandbox_workspace
 
 FAST = 200.0  # sandbox clock speed: a minute-long roll takes 0.3 s
 SEED = 7

@@ -26,7 +26,6 @@ from textual.pilot import Pilot
 from textual.widget import Widget
 
 from tests.aws_support import scrub_aws_env
-from tui.commands.workspace import Workspace, open_workspace
 from tui.core.roll_runs import Emit, RollRun, RollRuns
 from tui.core.rolls.base import Roll
 from tui.core.rolls.events import (
@@ -45,6 +44,7 @@ from tui.core.rolls.instance_key import SSH_KEY_MISMATCH
 from tui.core.rolls.target import RollOptions
 from tui.messages import RollEnded, RollUpdated
 from tui.screens.roll import RollScreen
+from tui.services.workspace import Workspace, open_workspace
 
 FAST = RollOptions(poll_s=0.05, probe_s=0.05, verify_s=5.0)
 T0 = datetime(2025, 3, 4, 9, 30, 0, tzinfo=UTC)

@@ -6,9 +6,9 @@ from typing import Any
 
 from tests.tui.conftest import SIZE, until_statuses
 from tests.tui.roll_harness import screen_text, until_shown, wait_until
+from tui.base.secret import Secret
 from tui.core.rolls.account_key import AccountKeyRoll
 from tui.core.rolls.events import Note, Outcome
-from tui.core.secret import Secret
 
 
 async def open_account(app: Any, pilot: Any) -> Any:

@@ -19,14 +19,12 @@ from tests.tui.roll_harness import (
     screen_text,
     wait_until,
 )
+from tui.base.secret import Secret
 from tui.clients.key_pairs import create_key_pair
-from tui.commands.roll_targets import target_for
-from tui.commands.workspace import Workspace
+from tui.clients.models import Instance
 from tui.core.inventory import RackEntry
 from tui.core.key_pair_cleanup import key_pair_report
-from tui.core.models import Instance
 from tui.core.preflight import PreflightReport, ServiceRisk
-from tui.core.secret import Secret
 from tui.core.settings import RackSettings
 from tui.screens.dialogs import (
     ConfirmDialog,
@@ -38,6 +36,8 @@ from tui.screens.dialogs import (
     RackKeyRequest,
     RackKeyRollDialog,
 )
+from tui.services.roll_targets import target_for
+from tui.services.workspace import Workspace
 
 __all__ = ["sandbox_workspaces"]  # the fixture is used by name
 

@@ -21,12 +21,12 @@ from tests.tui.roll_harness import (
     until_roll_outcome,
 )
 from tui.commands.roll_progress import event_line as progress_line
-from tui.commands.roll_targets import target_for
-from tui.commands.workspace import Workspace
 from tui.core.roll_runs import Emit
 from tui.core.rolls.base import Roll
 from tui.core.rolls.events import InstanceProgress, Note, Phase, PhaseChanged
 from tui.core.rolls.instance_key import InstanceKeyRoll
+from tui.services.roll_targets import target_for
+from tui.services.workspace import Workspace
 
 __all__ = ["sandbox_workspaces"]  # the fixture is used by name
 

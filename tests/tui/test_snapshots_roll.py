@@ -23,9 +23,9 @@ from tests.tui.roll_harness import (
     rolled_back_events,
 )
 from tests.tui.test_dialogs import DEV, PRODUCTION, DialogHost, report
+from tui.base.secret import Secret
 from tui.core.key_pair_cleanup import KeyPairVerdict
 from tui.core.preflight import ServiceRisk
-from tui.core.secret import Secret
 from tui.screens.dialogs import (
     ConfirmDialog,
     InstanceKeyrollDialog,

@@ -10,8 +10,8 @@ from textual.widgets import DataTable
 from tests.tui.conftest import SIZE, SandboxOpener, dashboard_args
 from tests.tui.roll_harness import wait_until
 from tui.app import KeyrollApp
-from tui.commands.dashboard import make_app
-from tui.commands.workspace_opening import WorkspaceOpening
+from tui.dashboard import make_app
+from tui.services.workspace_opening import WorkspaceOpening
 
 
 async def test_racks_opened_before_the_app_runs_are_in_its_first_frame() -> None:

@@ -5,8 +5,8 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 
-from tui.core.errors import KeyrollError
-from tui.core.secret import MASK, Secret
+from tui.base.errors import KeyrollError
+from tui.base.secret import MASK, Secret
 
 THROTTLE_CODES = frozenset({"Throttling", "ThrottlingException", "RequestLimitExceeded"})
 ACCESS_CODES = frozenset(

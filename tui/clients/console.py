@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from types import TracebackType
 
+from tui.base.secret import Secret
 from tui.clients.http import DEFAULT_TIMEOUT, ConvoxHttp
+from tui.clients.models import ConsoleRack, parse_list
 from tui.clients.rack import RackClient
-from tui.core.models import ConsoleRack, parse_list
-from tui.core.secret import Secret
 
 DEFAULT_CONSOLE_HOST = "console.convox.com"
 

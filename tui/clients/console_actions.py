@@ -8,10 +8,10 @@ user at the web Console (and at keyroll's "paste a key rolled elsewhere" flow).
 
 from __future__ import annotations
 
+from tui.base.secret import Secret
 from tui.clients.console import ConsoleClient
 from tui.clients.errors import NotFoundError
-from tui.core.models import MalformedReplyError
-from tui.core.secret import Secret
+from tui.clients.models import MalformedReplyError
 
 # Assumed route: the account page's "Roll API key" button.
 ROLL_ACCOUNT_KEY_PATH = "/account/api-key/roll"

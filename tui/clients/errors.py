@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from tui.core.errors import BadInputError, KeyrollError
+from tui.base.errors import BadInputError, KeyrollError
 
 
 class ClientError(KeyrollError):

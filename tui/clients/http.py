@@ -21,10 +21,10 @@ from urllib.parse import urlencode, urlsplit
 import httpx
 
 from tui import __version__
+from tui.base.errors import shown
+from tui.base.secret import MASK, Secret
 from tui.clients import errors
-from tui.core.errors import shown
-from tui.core.models import MalformedReplyError
-from tui.core.secret import MASK, Secret
+from tui.clients.models import MalformedReplyError
 
 USER = "convox"
 DEFAULT_TIMEOUT = 10.0

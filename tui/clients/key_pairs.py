@@ -6,10 +6,10 @@ import random
 from dataclasses import dataclass
 from datetime import datetime
 
+from tui.base.secret import Secret
 from tui.clients.aws_backoff import Backoff
 from tui.clients.aws_errors import AwsError, error_code, translate
 from tui.clients.aws_session import AwsTarget, client_for
-from tui.core.secret import Secret
 
 NAME_TRIES = 10
 

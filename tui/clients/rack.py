@@ -7,10 +7,10 @@ from collections.abc import Mapping, Sequence
 from types import TracebackType
 from urllib.parse import urlencode
 
+from tui.base.secret import Secret
 from tui.clients.errors import ServerError, TimeoutError_, UnreachableError
 from tui.clients.http import DEFAULT_KEEPALIVE_S, DEFAULT_TIMEOUT, ConvoxHttp, Reply
-from tui.core.models import App, Instance, Process, Service, System, parse_list
-from tui.core.secret import Secret
+from tui.clients.models import App, Instance, Process, Service, System, parse_list
 
 READ_RETRIES = 2
 RETRY_PAUSE_S = 0.3

@@ -6,12 +6,12 @@ import uuid
 from collections.abc import Mapping
 from typing import Any
 
+from tui.base.errors import BadInputError
+from tui.base.secret import Secret
 from tui.clients.aws_backoff import Backoff
 from tui.clients.aws_errors import translate
 from tui.clients.aws_session import AwsTarget, client_for
 from tui.clients.stack_status import describe_stack
-from tui.core.errors import BadInputError
-from tui.core.secret import Secret
 
 
 def new_request_token() -> str:

@@ -6,12 +6,12 @@ import argparse
 from datetime import datetime
 from typing import Any
 
+from tui.base.errors import EXIT_OK
 from tui.commands.roll_progress import print_json
-from tui.commands.roll_targets import inventory_for, journal_for
-from tui.commands.switch import match_rack
-from tui.commands.workspace import open_workspace
-from tui.core.errors import EXIT_OK
 from tui.core.journal import RollRecord
+from tui.services.roll_targets import inventory_for, journal_for
+from tui.services.switch import match_rack
+from tui.services.workspace import open_workspace
 
 
 def select(records: list[RollRecord], rack: str | None) -> list[RollRecord]:

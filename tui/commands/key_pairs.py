@@ -11,11 +11,11 @@ import argparse
 import sys
 from typing import Any
 
+from tui.base.errors import EXIT_OK, BadInputError, KeyrollError, RefusedError
 from tui.commands.roll_progress import print_json
-from tui.commands.roll_targets import target_for
-from tui.commands.workspace import open_workspace
-from tui.core.errors import EXIT_OK, BadInputError, KeyrollError, RefusedError
 from tui.core.key_pair_cleanup import KeyPairReport, delete_unused_key_pairs, key_pair_report
+from tui.services.roll_targets import target_for
+from tui.services.workspace import open_workspace
 
 
 def as_json(rack: str, report: KeyPairReport, deleted: list[str] | None) -> dict[str, Any]:

@@ -7,11 +7,11 @@ import json
 import sys
 from typing import Any
 
-from tui.commands.roll_targets import journal_for
-from tui.commands.workspace import Workspace, open_workspace
+from tui.base.errors import EXIT_OK
 from tui.core.current_rack import current_rack
-from tui.core.errors import EXIT_OK
 from tui.core.inventory import Inventory, RackStatus, build_inventory, fetch_statuses
+from tui.services.roll_targets import journal_for
+from tui.services.workspace import Workspace, open_workspace
 
 
 def collect(workspace: Workspace) -> tuple[Inventory, dict[str, RackStatus]]:

@@ -12,23 +12,23 @@ import os
 import sys
 from typing import TextIO
 
+from tui.base.errors import BadInputError, RollInterrupted, read_only_error
+from tui.base.key_rules import short_key_warning, validate_own_key
+from tui.base.secret import Secret
 from tui.commands.roll_progress import (
     ProgressPrinter,
     exit_code_for,
     print_summary,
     unfinished_sentence,
 )
-from tui.commands.roll_targets import account_target, target_for
-from tui.commands.workspace import Workspace, open_workspace
-from tui.core.errors import BadInputError, RollInterrupted, read_only_error
-from tui.core.keygen import short_key_warning, validate_own_key
 from tui.core.rolls.account_key import AccountKeyRoll, check_pasted_key
 from tui.core.rolls.base import Roll
 from tui.core.rolls.events import Outcome
 from tui.core.rolls.rack_key import RackKeyRoll
 from tui.core.rolls.summary import RollSummary, now_iso
 from tui.core.rolls.target import RollOptions, RollTarget
-from tui.core.secret import Secret
+from tui.services.roll_targets import account_target, target_for
+from tui.services.workspace import Workspace, open_workspace
 
 ACCOUNT_KEY, RACK_KEY, INSTANCE_KEY = "account-key", "rack-key", "instance-key"
 # Test-only: `off` makes a rack-key roll drop the old key at once, to measure the outage

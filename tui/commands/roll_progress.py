@@ -11,7 +11,7 @@ import threading
 from datetime import datetime
 from typing import Any, TextIO
 
-from tui.core.errors import EXIT_FAILED, EXIT_OK, EXIT_REFUSED
+from tui.base.errors import EXIT_FAILED, EXIT_OK, EXIT_REFUSED
 from tui.core.rolls.events import (
     BackoffNotice,
     Finished,

@@ -18,9 +18,9 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import quote_plus, urlsplit
 
-from tui.core.errors import BadInputError, KeyrollError, RefusedError, shown
+from tui.base.errors import BadInputError, KeyrollError, RefusedError, shown
+from tui.base.secret import Secret
 from tui.core.files import read_text, write_private
-from tui.core.secret import Secret
 
 CONFIG_ENV = "CONVOX_CONFIG"
 MAP_FILES = ("auth", "racks", "session", "self-managed")

@@ -13,7 +13,7 @@ import re
 import tempfile
 from pathlib import Path
 
-from tui.core.errors import BadInputError, KeyrollError
+from tui.base.errors import BadInputError, KeyrollError
 
 FILE_MODE = 0o600
 DIR_MODE = 0o700

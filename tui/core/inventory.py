@@ -14,19 +14,19 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any
 
+from tui.base.errors import KeyrollError
+from tui.base.secret import Secret
 from tui.clients.aws_session import AwsTarget
 from tui.clients.errors import NotFoundError, ServerError, TimeoutError_, UnreachableError
 from tui.core.convox_cli import DEFAULT_CONSOLE_HOST, CliConfig
-from tui.core.errors import KeyrollError
 from tui.core.inventory_record import InventoryRecord, SeenRacks
 from tui.core.keystore import Keystore
-from tui.core.secret import Secret
 from tui.core.settings import RackSettings, Settings
 from tui.core.tls import ROLE_CONSOLE, ROLE_RACK, verify_for
 
 if TYPE_CHECKING:  # the HTTP clients (httpx) load at the first call, off the first frame
+    from tui.clients.models import System
     from tui.clients.rack import RackClient
-    from tui.core.models import System
 
 SOURCE_CONSOLE, SOURCE_CLI, SOURCE_KEYROLL = "console", "convox-cli", "keyroll"
 SOURCE_LAST_SEEN = "last-seen"  # keyroll's record: the Console listed it last time

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from tui.core.errors import KeyrollError
+from tui.base.errors import KeyrollError
 from tui.core.files import read_text, write_private
 
 FILE_NAME = "inventory.json"

@@ -19,11 +19,11 @@ from pathlib import Path
 from types import TracebackType
 from typing import Any
 
+from tui.base.errors import BadInputError, KeyrollError, RefusedError
+from tui.base.secret import Secret
 from tui.core import paths
-from tui.core.errors import BadInputError, KeyrollError, RefusedError
 from tui.core.files import ensure_private_dir, read_text, write_private
 from tui.core.keystore import Keystore
-from tui.core.secret import Secret
 
 KINDS = ("account-key", "rack-key", "instance-key")
 ROUTES = ("console", "rack", "cloudformation")

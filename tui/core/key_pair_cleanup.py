@@ -13,12 +13,12 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 
+from tui.base.errors import BadInputError, KeyrollError, RefusedError
 from tui.clients.aws_errors import AwsError
 from tui.clients.aws_session import AwsTarget
 from tui.clients.key_pairs import KeyPairInfo, delete_key_pair, list_key_pairs
 from tui.clients.rack_instances import rack_instances
 from tui.clients.stack_status import describe_stack
-from tui.core.errors import BadInputError, KeyrollError, RefusedError
 
 KEY_PARAMETER = "Key"
 IN_USE_BY_PARAMETER = "the stack's Key parameter"

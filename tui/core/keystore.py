@@ -19,10 +19,10 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+from tui.base.errors import BadInputError, RefusedError
+from tui.base.secret import Secret
 from tui.core import paths
-from tui.core.errors import BadInputError, RefusedError
 from tui.core.files import ensure_private_dir, read_text, write_private
-from tui.core.secret import Secret
 
 FORMAT_VERSION = 1
 CURRENT, PENDING, RETIRED = "current", "pending", "retired"

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from tui.clients.models import Instance, System
 from tui.clients.rack import RackClient
-from tui.core.models import Instance, System
 
 MIN_SAFE_PROCESSES = 3  # Convox docs: fewer than three running processes risks downtime
 

@@ -9,14 +9,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from tui.base.errors import KeyrollError
+from tui.base.secret import MASK
 from tui.clients.errors import ClientError
+from tui.clients.models import Instance, System
 from tui.clients.rack import RackClient
-from tui.core.errors import KeyrollError
 from tui.core.inventory import Inventory, RackEntry, rack_client
 from tui.core.journal import HistoryEntry, Journal
-from tui.core.models import Instance, System
 from tui.core.preflight import MIN_SAFE_PROCESSES
-from tui.core.secret import MASK
 
 SHOWN_PARAMETERS = ("Password", "Key", "InstanceCount", "Version")
 MASKED_PARAMETERS = frozenset({"Password"})

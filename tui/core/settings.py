@@ -16,8 +16,8 @@ from typing import Any
 
 import tomli_w
 
+from tui.base.errors import BadInputError, shown
 from tui.core import paths
-from tui.core.errors import BadInputError, shown
 from tui.core.files import read_text, toml_error_line, write_private
 
 DEFAULT_CONSOLE_HOST = "console.convox.com"

@@ -27,8 +27,8 @@ from types import TracebackType
 from typing import Any
 from urllib.parse import urlsplit
 
-from tui.core.errors import KeyrollError
-from tui.core.secret import Secret
+from tui.base.errors import KeyrollError
+from tui.base.secret import Secret
 from tui.sandbox import aws_autoscaling, aws_cloudformation, aws_ec2
 from tui.sandbox.aws_query import (
     EndpointError,

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from tui.core.errors import KeyrollError
+from tui.base.errors import KeyrollError
 
 
 class CloudApiError(KeyrollError):

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 
-from tui.core.secret import Secret
+from tui.base.secret import Secret
 from tui.sandbox.cloud_errors import CloudApiError
 from tui.sandbox.https_server import Request, Response
 from tui.sandbox.rack_api import RackApi, cloud_error_text

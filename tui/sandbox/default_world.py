@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from tui.core.keygen import generate_rack_key
+from tui.base.key_rules import generate_rack_key
 from tui.sandbox.fleet import Ec2Instance
 from tui.sandbox.instance_lifecycle import ZONES
 from tui.sandbox.rack import Rack

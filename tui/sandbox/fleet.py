@@ -10,7 +10,7 @@ from typing import Any
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 
-from tui.core.secret import Secret
+from tui.base.secret import Secret
 
 # EC2 state codes DescribeInstances reports with each state name.
 EC2_STATE_CODES = {"pending": 0, "running": 16, "shutting-down": 32, "terminated": 48}

@@ -22,7 +22,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
-from tui.core.errors import KeyrollError
+from tui.base.errors import KeyrollError
 from tui.sandbox.server_errors import report_request_error
 
 HANDSHAKE_TIMEOUT = 10.0

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
-from tui.core.secret import Secret
+from tui.base.secret import Secret
 from tui.sandbox.fleet import Ec2Instance
 from tui.sandbox.stack import Stack
 from tui.sandbox.workloads import App, Process

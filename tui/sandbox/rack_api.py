@@ -10,7 +10,7 @@ import re
 from collections.abc import Callable
 from urllib.parse import parse_qs
 
-from tui.core.secret import Secret
+from tui.base.secret import Secret
 from tui.sandbox import rack_views as views
 from tui.sandbox.cloud_errors import CloudApiError
 from tui.sandbox.flaky_gate import FlakyGate

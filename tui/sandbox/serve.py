@@ -10,7 +10,7 @@ import threading
 from pathlib import Path
 from types import FrameType
 
-from tui.core.errors import EXIT_OK
+from tui.base.errors import EXIT_OK
 from tui.sandbox.runtime import Sandbox
 
 

@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from tui.core.secret import Secret
+from tui.base.secret import Secret
 
 # CloudFormation masks NoEcho parameters with this in DescribeStacks (and `GET /system` shows it).
 NO_ECHO_MASK = "****"

@@ -12,7 +12,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from tui.core.secret import Secret
+from tui.base.secret import Secret
 from tui.sandbox import instance_lifecycle as life
 from tui.sandbox.identifiers import IdMaker
 from tui.sandbox.rack import Rack

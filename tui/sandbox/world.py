@@ -15,8 +15,8 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from tui.core.keygen import generate_rack_key
-from tui.core.secret import Secret
+from tui.base.key_rules import generate_rack_key
+from tui.base.secret import Secret
 from tui.sandbox.clock import Clock, SteppedClock
 from tui.sandbox.cloud_errors import (
     KeyPairDuplicateError,
@@ -171,7 +171,7 @@ class World:
 
     def rack_status(self, rack: Rack) -> str:
         """`GET /system`'s status: the stack's, or `converging` while instances come and go."""
-        from tui.core.models import rack_status_for
+        from tui.base.rack_status import rack_status_for
 
         status = rack_status_for(rack.stack.status)
         if status == "running" and any(i.lifecycle != "InService" for i in rack.live_instances()):

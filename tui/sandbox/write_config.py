@@ -15,10 +15,10 @@ import io
 from pathlib import Path
 from typing import Any
 
+from tui.base.secret import Secret
 from tui.core.convox_cli import CliConfig
 from tui.core.files import write_private
 from tui.core.keystore import Keystore
-from tui.core.secret import Secret
 from tui.core.settings import AwsSettings, ConsoleSettings, RackSettings, Settings
 
 PRODUCTION_NAMES = frozenset({"production"})

@@ -20,12 +20,12 @@ from textual.message import Message
 from textual.screen import Screen
 from textual.widgets import Footer, Header, Static
 
+from tui.base.secret import Secret
 from tui.core.account_overview import AccountOverview
 from tui.core.roll_runs import Emit, RollRun
 from tui.core.rolls.base import Roll
 from tui.core.rolls.events import Note, PhaseChanged
 from tui.core.rolls.target import RollTarget
-from tui.core.secret import Secret
 from tui.messages import RollEnded, RollUpdated
 from tui.screens.refused_keys import REFUSE_ACTION, refusal_bindings
 from tui.widgets.status import FAILED_STYLE, MUTED_STYLE, ModeBanner, outcome_text
@@ -223,7 +223,7 @@ class AccountScreen(Screen[None]):
         app = self.keyroll
         if app.workspace is None:
             return
-        from tui.commands.roll_targets import account_target
+        from tui.services.roll_targets import account_target
 
         target = account_target(app.workspace, app.inventory)
         options = app.roll_options(target)

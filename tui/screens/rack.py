@@ -173,8 +173,8 @@ class RackScreen(Screen[None]):
         description="Reading the rack",
     )
     def _fetch(self) -> None:
-        from tui.commands.roll_targets import journal_for
         from tui.core.rack_overview import fetch_rack_overview
+        from tui.services.roll_targets import journal_for
 
         app = self.keyroll
         if app.workspace is None or app.inventory is None:
@@ -386,8 +386,8 @@ class RackScreen(Screen[None]):
         description="Pre-flight",
     )
     def _preflight(self) -> None:
+        from tui.base.errors import KeyrollError
         from tui.clients.errors import ClientError
-        from tui.core.errors import KeyrollError
         from tui.core.preflight import check_instance_keyroll
 
         app = self.keyroll
@@ -463,7 +463,7 @@ class RackScreen(Screen[None]):
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="relink", description="Re-link")
     def _relink(self) -> None:
-        from tui.commands.relink import relink
+        from tui.services.relink import relink
 
         target = self.keyroll.target_for(self.rack.name)
         host, key, status = relink(target)

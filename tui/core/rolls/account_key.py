@@ -11,18 +11,18 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from tui.base.errors import BadInputError, KeyrollError, RefusedError
+from tui.base.secret import Secret
 from tui.clients.console import ConsoleClient
 from tui.clients.console_actions import roll_account_key
 from tui.clients.errors import ClientError, WrongKeyError
 from tui.core.convox_cli import update_auth_everywhere
-from tui.core.errors import BadInputError, KeyrollError, RefusedError
 from tui.core.inventory import SOURCE_CONSOLE, VIA_CONSOLE, Inventory, RackEntry
 from tui.core.journal import Journal, RollRecord
 from tui.core.keystore import Keystore
 from tui.core.rolls.base import LeftOpen, Roll, RollFailed, preflight_refusal
 from tui.core.rolls.events import Outcome, Phase
 from tui.core.rolls.target import RollTarget
-from tui.core.secret import Secret
 from tui.core.settings import Settings
 
 ROUTE = "console"

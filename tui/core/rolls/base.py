@@ -9,13 +9,14 @@ import threading
 from collections.abc import Callable
 from typing import ClassVar
 
+from tui.base.errors import KeyrollError, RefusedError
+from tui.base.secret import Secret
+from tui.clients.models import System
 from tui.clients.rack import RackClient
 from tui.clients.stack_events import StackEvent
 from tui.clients.stack_status import Outcome as StackOutcome
 from tui.core.availability import AvailabilityProbe, ProbeResult
-from tui.core.errors import KeyrollError, RefusedError
 from tui.core.journal import RackLock, RollRecord
-from tui.core.models import System
 from tui.core.rolls.events import (
     Finished,
     Note,
@@ -29,7 +30,6 @@ from tui.core.rolls.events import (
 from tui.core.rolls.summary import RollSummary, now_iso
 from tui.core.rolls.target import RollOptions, RollTarget
 from tui.core.rolls.watch import UpdateWatch, WatchCancelled, WatchResult
-from tui.core.secret import Secret
 
 log = logging.getLogger("keyroll.roll")
 

@@ -12,9 +12,9 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable, Sequence
 
+from tui.base.errors import KeyrollError
+from tui.clients.models import Process, Service
 from tui.clients.rack import RackClient
-from tui.core.errors import KeyrollError
-from tui.core.models import Process, Service
 from tui.core.rolls.events import Note, RollEvent, ServiceProcesses
 from tui.core.rolls.instance_progress import InstanceTracker, ServiceCount, service_counts
 

@@ -20,18 +20,18 @@ import time
 from dataclasses import replace
 from typing import Any
 
+from tui.base.errors import BadInputError, KeyrollError, RefusedError
 from tui.clients.aws_errors import AwsError
 from tui.clients.aws_session import AwsTarget
 from tui.clients.errors import ClientError
 from tui.clients.key_pairs import create_key_pair
+from tui.clients.models import System
 from tui.clients.rack import RackClient
 from tui.clients.rack_instances import rack_instances
 from tui.clients.stack_events import StackEvent
 from tui.clients.stack_status import describe_stack
 from tui.clients.stack_update import update_parameters
-from tui.core.errors import BadInputError, KeyrollError, RefusedError
 from tui.core.journal import RollRecord
-from tui.core.models import System
 from tui.core.preflight import PreflightReport, check_instance_keyroll
 from tui.core.rolls.base import Confirm, LeftOpen, Roll, RollFailed, preflight_refusal
 from tui.core.rolls.events import InstanceProgress, Outcome, Phase, PhaseChanged, RollEvent

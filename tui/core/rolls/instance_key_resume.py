@@ -11,9 +11,9 @@ import contextlib
 import re
 from typing import TYPE_CHECKING
 
+from tui.base.errors import KeyrollError
 from tui.clients.rack import RackClient
 from tui.clients.stack_status import describe_stack
-from tui.core.errors import KeyrollError
 from tui.core.journal import RollRecord
 from tui.core.rolls.base import Confirm, RollFailed
 from tui.core.rolls.events import Outcome, Phase

@@ -12,7 +12,7 @@ import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
-from tui.core.models import Instance, Process, Service
+from tui.clients.models import Instance, Process, Service
 from tui.core.rolls.events import InstanceProgress
 
 ROLLING_UPDATE = re.compile(

@@ -5,9 +5,9 @@ from __future__ import annotations
 import threading
 import time
 
+from tui.base.secret import Secret
 from tui.clients.errors import ClientError, WrongKeyError
 from tui.clients.rack import RackClient
-from tui.core.secret import Secret
 
 
 def accepts(url: str, key: Secret, *, verify: bool | str, timeout: float = 5.0) -> bool | None:

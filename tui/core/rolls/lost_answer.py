@@ -15,8 +15,8 @@ from collections.abc import Callable
 from enum import Enum
 
 from tui.clients.errors import ClientError, ServerError, TimeoutError_, UnreachableError
+from tui.clients.models import System
 from tui.clients.rack import PASSING_STATUSES, RackClient
-from tui.core.models import System
 from tui.core.rolls.watch import MOVING_RACK_STATUSES, UpdateWatch
 
 # In the sentence a roll ends with when only CloudFormation could have told (no AWS access).

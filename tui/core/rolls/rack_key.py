@@ -4,6 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
+from tui.base.errors import KeyrollError, RefusedError
+from tui.base.key_rules import generate_rack_key
+from tui.base.secret import Secret
 from tui.clients.aws_errors import AwsError
 from tui.clients.console import ConsoleClient
 from tui.clients.console_actions import relink_rack, roll_rack_key
@@ -12,9 +15,7 @@ from tui.clients.rack import RackClient
 from tui.clients.stack_status import describe_stack
 from tui.clients.stack_update import update_parameters
 from tui.core.convox_cli import update_auth_everywhere
-from tui.core.errors import KeyrollError, RefusedError
 from tui.core.journal import RollRecord
-from tui.core.keygen import generate_rack_key
 from tui.core.preflight import stability_blocker
 from tui.core.rolls.base import Confirm, LeftOpen, Roll, RollFailed, preflight_refusal
 from tui.core.rolls.events import Outcome, Phase
@@ -26,7 +27,6 @@ from tui.core.rolls.key_checks import (
 )
 from tui.core.rolls.lost_answer import ROLLBACK_UNSEEN, Began, began_anyway
 from tui.core.rolls.watch import UpdateWatch
-from tui.core.secret import Secret
 
 ROUTES = ("console", "rack", "cloudformation")
 PASSWORD = "Password"

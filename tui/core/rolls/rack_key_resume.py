@@ -11,19 +11,19 @@ from collections.abc import Callable
 from contextlib import suppress
 from typing import TYPE_CHECKING
 
+from tui.base.errors import KeyrollError
+from tui.base.secret import Secret
 from tui.clients.errors import ClientError
+from tui.clients.models import System
 from tui.clients.rack import RackClient
 from tui.clients.stack_status import describe_stack
 from tui.clients.stack_update import update_parameters
-from tui.core.errors import KeyrollError
 from tui.core.journal import RollRecord
-from tui.core.models import System
 from tui.core.rolls.base import Confirm, RollFailed
 from tui.core.rolls.events import Outcome, Phase
 from tui.core.rolls.key_checks import accepts
 from tui.core.rolls.rack_key import PASSWORD
 from tui.core.rolls.watch import MOVING_RACK_STATUSES, UpdateWatch
-from tui.core.secret import Secret
 
 if TYPE_CHECKING:
     from tui.core.rolls.rack_key import RackKeyRoll

@@ -7,7 +7,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from importlib import import_module
 
-from tui.core.errors import KeyrollError
+from tui.base.errors import KeyrollError
 from tui.core.journal import Journal, RollRecord
 from tui.core.rolls.base import Confirm, Roll
 from tui.core.rolls.events import RollEvent

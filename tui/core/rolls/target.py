@@ -6,14 +6,14 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from tui.base.errors import BadInputError
+from tui.base.secret import Secret
 from tui.clients.aws_session import AwsTarget
 from tui.clients.console import ConsoleClient
 from tui.clients.rack import RackClient
-from tui.core.errors import BadInputError
 from tui.core.inventory import VIA_CONSOLE, Inventory, RackEntry, rack_keys
 from tui.core.journal import Journal
 from tui.core.keystore import Keystore
-from tui.core.secret import Secret
 from tui.core.settings import Settings
 from tui.core.tls import ROLE_CONSOLE, ROLE_RACK, verify_for
 

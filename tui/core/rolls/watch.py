@@ -14,15 +14,15 @@ from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 
+from tui.base.errors import KeyrollError
 from tui.clients.aws_backoff import Backoff, CancelledError, ThrottleNotice
 from tui.clients.aws_errors import AwsError
 from tui.clients.aws_session import AwsTarget
 from tui.clients.errors import ClientError
+from tui.clients.models import System
 from tui.clients.rack import RackClient
 from tui.clients.stack_events import StackEvent, StackEventTail
 from tui.clients.stack_status import Outcome, describe_stack, failure_messages, outcome_for
-from tui.core.errors import KeyrollError
-from tui.core.models import System
 from tui.core.rolls.events import BackoffNotice, Note, RollEvent, StackEventSeen
 from tui.core.rolls.target import RollOptions
 

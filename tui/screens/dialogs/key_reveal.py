@@ -9,7 +9,7 @@ from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.widgets import Button, Static
 
-from tui.core.secret import Secret
+from tui.base.secret import Secret
 from tui.screens.dialogs.base import Dialog
 
 

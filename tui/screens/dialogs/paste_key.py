@@ -7,7 +7,7 @@ from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical
 from textual.widgets import Button, Input, Static
 
-from tui.core.secret import Secret
+from tui.base.secret import Secret
 from tui.screens.dialogs.base import Dialog
 
 

@@ -10,10 +10,10 @@ from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.widgets import Button, Checkbox, Input, RadioButton, RadioSet, Static
 
-from tui.core.errors import KeyrollError
+from tui.base.errors import KeyrollError
+from tui.base.key_rules import RECOMMENDED_MIN_LENGTH, validate_own_key
+from tui.base.secret import Secret
 from tui.core.inventory import VIA_CONSOLE, RackEntry
-from tui.core.keygen import RECOMMENDED_MIN_LENGTH, validate_own_key
-from tui.core.secret import Secret
 from tui.screens.dialogs.base import Dialog
 from tui.screens.dialogs.confirm import ConfirmDialog
 from tui.screens.dialogs.typed import TypedConfirmation

@@ -5,8 +5,8 @@ from __future__ import annotations
 import secrets
 import string
 
-from tui.core.errors import BadInputError
-from tui.core.secret import Secret
+from tui.base.errors import BadInputError
+from tui.base.secret import Secret
 
 # Only [A-Za-z0-9]: the Convox SDK sends the key percent-escaped in Basic auth, the rack
 # compares raw strings, so any character that needs escaping would lock the CLI out.

@@ -6,8 +6,8 @@ import argparse
 import gc
 from typing import TYPE_CHECKING, TextIO
 
-from tui.commands.workspace import starts_on_sandbox
-from tui.core.errors import EXIT_OK, BadInputError
+from tui.base.errors import EXIT_OK, BadInputError
+from tui.services.workspace import starts_on_sandbox
 
 if TYPE_CHECKING:
     from tui.app import KeyrollApp
@@ -39,8 +39,8 @@ def make_app(args: argparse.Namespace) -> KeyrollApp:
     if not getattr(args, "sandbox", False) and starts_on_sandbox():
         args.sandbox = True
         args.auto_sandbox = True
-    from tui.commands.workspace import open_workspace
-    from tui.commands.workspace_opening import WorkspaceOpening
+    from tui.services.workspace import open_workspace
+    from tui.services.workspace_opening import WorkspaceOpening
 
     # Start-up allocates a few hundred thousand long-lived objects (Textual, the screens, the
     # inventory); collecting garbage among them costs a tenth of the first frame and frees

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from tui.commands.switch import match_rack
-from tui.commands.workspace import Workspace
 from tui.core.inventory import Inventory, build_inventory
 from tui.core.journal import Journal
+from tui.services.switch import match_rack
+from tui.services.workspace import Workspace
 
 if TYPE_CHECKING:  # the roll engine loads with the first target: the dashboard opens without it
     from tui.core.rolls.target import RollTarget

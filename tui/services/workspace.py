@@ -16,9 +16,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from tui.base.errors import KeyrollError
 from tui.core import paths
 from tui.core.convox_cli import CONFIG_ENV, CliConfig, primary_dir
-from tui.core.errors import KeyrollError
 from tui.core.inventory_record import FILE_NAME as INVENTORY_RECORD_FILE
 from tui.core.inventory_record import InventoryRecord
 from tui.core.keystore import Keystore
