@@ -544,7 +544,7 @@ class KeyrollApp(App[int]):
 
     @work(thread=True, exit_on_error=False, group="resume", description="Resuming rolls")
     def _prepare_resume(self, records: list[RollRecord]) -> None:
-        from tui.core.rolls.resume import roll_class
+        from tui.core.rolls.factory import build_roll
 
         for record in records:
             try:
@@ -557,18 +557,18 @@ class KeyrollApp(App[int]):
                     timeout=10,
                 )
                 continue
-            cls = roll_class(record.kind)
             options = self.roll_options(target)
 
             def make(
                 emit: Emit,
                 cancel: threading.Event,
-                cls: type[Roll] = cls,
                 target: RollTarget = target,
-                route: str = record.route,
+                record: RollRecord = record,
                 options: RollOptions = options,
             ) -> Roll:
-                return cls(target, route, options=options, emit=emit, cancel=cancel)
+                return build_roll(
+                    record.kind, target, record.route, options=options, emit=emit, cancel=cancel
+                )
 
             self.call_from_thread(
                 self.start_roll, record.rack, record.kind, record.route, make, resume=record

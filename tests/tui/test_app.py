@@ -117,7 +117,7 @@ def test_starts_on_the_sandbox_only_when_nothing_is_configured(tmp_path: Path) -
 
 async def test_the_dashboard_command_starts_on_the_sandbox_by_itself(monkeypatch: Any) -> None:
     """`keyroll` with nothing configured: the app is built with auto-sandbox and says so."""
-    from tui.commands import dashboard
+    from tui import dashboard
 
     built: list[KeyrollApp] = []
 

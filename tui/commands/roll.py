@@ -21,16 +21,16 @@ from tui.commands.roll_progress import (
     print_summary,
     unfinished_sentence,
 )
-from tui.core.rolls.account_key import AccountKeyRoll, check_pasted_key
+from tui.core.rolls.account_key import check_pasted_key
 from tui.core.rolls.base import Roll
-from tui.core.rolls.events import Outcome
-from tui.core.rolls.rack_key import RackKeyRoll
+from tui.core.rolls.events import Outcome, RollKind
+from tui.core.rolls.factory import build_roll
 from tui.core.rolls.summary import RollSummary, now_iso
 from tui.core.rolls.target import RollOptions, RollTarget
 from tui.services.roll_targets import account_target, target_for
 from tui.services.workspace import Workspace, open_workspace
 
-ACCOUNT_KEY, RACK_KEY, INSTANCE_KEY = "account-key", "rack-key", "instance-key"
+ACCOUNT_KEY, RACK_KEY, INSTANCE_KEY = RollKind.ACCOUNT_KEY, RollKind.RACK_KEY, RollKind.INSTANCE_KEY
 # Test-only: `off` makes a rack-key roll drop the old key at once, to measure the outage
 # the Convox docs describe. Never set outside the test suite.
 DUAL_KEY_ENV = "KEYROLL_TEST_DUAL_KEY"
@@ -92,22 +92,16 @@ def make_roll(
     printer: ProgressPrinter,
     own_key: Secret | None,
 ) -> Roll:
-    """The roll object for `kind` on `target` by `route`."""
-    if kind == ACCOUNT_KEY:
-        return AccountKeyRoll(target, route, options=options, emit=printer, pasted=own_key)
-    if kind == RACK_KEY:
-        return RackKeyRoll(
-            target,
-            route,
-            options=options,
-            emit=printer,
-            own_key=own_key,
-            relink=bool(getattr(args, "relink", False)),
-        )
-    from tui.core.rolls.instance_key import InstanceKeyRoll
-
-    return InstanceKeyRoll(
-        target, route, options=options, emit=printer, force=bool(getattr(args, "force", False))
+    """The roll object for `kind` on `target` by `route`, with the command line's options."""
+    return build_roll(
+        kind,
+        target,
+        route,
+        options=options,
+        emit=printer,
+        own_key=own_key,
+        relink=bool(getattr(args, "relink", False)),
+        force=bool(getattr(args, "force", False)),
     )
 
 

@@ -218,7 +218,9 @@ class AccountScreen(Screen[None]):
 
     @work(thread=True, exit_on_error=False, group="account-roll", description="Account key")
     def _prepare(self, pasted: Secret | None) -> None:
-        from tui.core.rolls.account_key import ROUTE, AccountKeyRoll
+        from tui.core.rolls.account_key import ROUTE
+        from tui.core.rolls.events import RollKind
+        from tui.core.rolls.factory import build_roll
 
         app = self.keyroll
         if app.workspace is None:
@@ -229,8 +231,14 @@ class AccountScreen(Screen[None]):
         options = app.roll_options(target)
 
         def make(emit: Emit, cancel: threading.Event) -> Roll:
-            return AccountKeyRoll(
-                target, ROUTE, options=options, emit=emit, cancel=cancel, pasted=pasted
+            return build_roll(
+                RollKind.ACCOUNT_KEY,
+                target,
+                ROUTE,
+                options=options,
+                emit=emit,
+                cancel=cancel,
+                own_key=pasted,
             )
 
         app.call_from_thread(self._launch, target, make)

@@ -346,14 +346,16 @@ class RackScreen(Screen[None]):
 
     @work(thread=True, exit_on_error=False, group="rack-roll", description="Starting the roll")
     def _prepare_rack_key_roll(self, request: Any) -> None:
-        from tui.core.rolls.rack_key import RackKeyRoll
+        from tui.core.rolls.events import RollKind
+        from tui.core.rolls.factory import build_roll
 
         app = self.keyroll
         target = app.target_for(self.rack.name)
         options = app.roll_options(target)
 
         def make(emit: Emit, cancel: threading.Event) -> Roll:
-            return RackKeyRoll(
+            return build_roll(
+                RollKind.RACK_KEY,
                 target,
                 request.route,
                 own_key=request.own_key,
@@ -407,12 +409,14 @@ class RackScreen(Screen[None]):
         def chosen(request: Any) -> None:
             if request is None:
                 return
-            from tui.core.rolls.instance_key import InstanceKeyRoll
+            from tui.core.rolls.events import RollKind
+            from tui.core.rolls.factory import build_roll
 
             options = self.keyroll.roll_options(target)
 
             def make(emit: Emit, cancel: threading.Event) -> Roll:
-                return InstanceKeyRoll(
+                return build_roll(
+                    RollKind.INSTANCE_KEY,
                     target,
                     request.route,
                     force=request.force,

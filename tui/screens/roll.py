@@ -349,6 +349,7 @@ class RollScreen(Screen[None]):
         )
 
     def _retry_confirmed(self, confirmed: bool | None) -> None:
+        from tui.core.rolls.factory import build_roll
         from tui.core.rolls.instance_key import InstanceKeyRoll
 
         old = self.roll_run.roll
@@ -356,7 +357,8 @@ class RollScreen(Screen[None]):
             return
 
         def make(emit: Emit, cancel: threading.Event) -> Roll:
-            return InstanceKeyRoll(
+            return build_roll(
+                old.kind,
                 old.target,
                 old.route,
                 options=old.options,

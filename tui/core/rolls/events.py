@@ -7,6 +7,14 @@ from datetime import datetime
 from enum import StrEnum
 
 
+class RollKind(StrEnum):
+    """The three keys a rack has, as the journal, the CLI and `--json` name them."""
+
+    ACCOUNT_KEY = "account-key"
+    RACK_KEY = "rack-key"
+    INSTANCE_KEY = "instance-key"
+
+
 class Phase(StrEnum):
     """The steps of every roll, in order; the journal records each before it starts."""
 

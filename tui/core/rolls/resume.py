@@ -5,28 +5,14 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from importlib import import_module
 
 from tui.base.errors import KeyrollError
 from tui.core.journal import Journal, RollRecord
-from tui.core.rolls.base import Confirm, Roll
+from tui.core.rolls.base import Confirm
 from tui.core.rolls.events import RollEvent
+from tui.core.rolls.factory import build_roll
 from tui.core.rolls.summary import RollSummary
 from tui.core.rolls.target import RollOptions, RollTarget
-
-# kind -> (module, class): imported on use, so resuming one kind never loads the others
-ROLL_CLASSES = {
-    "rack-key": ("tui.core.rolls.rack_key", "RackKeyRoll"),
-    "instance-key": ("tui.core.rolls.instance_key", "InstanceKeyRoll"),
-    "account-key": ("tui.core.rolls.account_key", "AccountKeyRoll"),
-}
-
-
-def roll_class(kind: str) -> type[Roll]:
-    """The roll class of a journal record's kind."""
-    module, name = ROLL_CLASSES[kind]
-    cls: type[Roll] = getattr(import_module(module), name)
-    return cls
 
 
 @dataclass(frozen=True)
@@ -58,8 +44,8 @@ def resume_all(
         except KeyrollError as error:
             yield Unresumable(record, f"Roll {record.roll_id} of {record.rack}: {error}")
             continue
-        cls = roll_class(record.kind)
-        roll = cls(
+        roll = build_roll(
+            record.kind,
             target,
             record.route,
             options=options(target),
