@@ -1,4 +1,4 @@
-"""What a rack reports, parsed from the Convox wire shapes of `convox-protocol.md` §2."""
+"""What a rack reports, parsed from the Convox wire shapes of `convox/rack` `pkg/structs/`."""
 
 from __future__ import annotations
 

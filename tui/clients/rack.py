@@ -1,4 +1,5 @@
-"""The rack API client (`convox-protocol.md` §1-2), direct or proxied by the Console."""
+"""The rack API client, direct or proxied by the Console (`convox/rack` `sdk/sdk.go`,
+`sdk/methods.go`)."""
 
 from __future__ import annotations
 

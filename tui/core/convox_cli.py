@@ -1,4 +1,5 @@
-"""The Convox CLI's own files (`convox-protocol.md` §3), read and written as the CLI does.
+"""The Convox CLI's own files, read and written as the CLI does (`convox/rack`
+`vendor/github.com/convox/stdcli/setting.go`, `pkg/cli/login.go`, `pkg/cli/switch.go`).
 
 Each setting is its own file in the CLI's config dir: plain files (`host`, `rack`, `id`, v3
 `console`) are read whitespace-trimmed; map files (`auth`, `racks`, `session`,

@@ -31,7 +31,8 @@ if TYPE_CHECKING:  # the HTTP clients (httpx) load at the first call, off the fi
 SOURCE_CONSOLE, SOURCE_CLI, SOURCE_KEYROLL = "console", "convox-cli", "keyroll"
 SOURCE_LAST_SEEN = "last-seen"  # keyroll's record: the Console listed it last time
 CONSOLE_SILENT = "the Console does not answer"
-# Host shapes only a rack's API has (`convox-protocol.md` §1): an ELB, or the ALB's RackDomain.
+# Host shapes only a rack's API has (`convox/rack` `pkg/cli/helpers.go` `currentEndpoint`):
+# an ELB, or the ALB's RackDomain.
 RACK_HOST_SUFFIXES = (".elb.amazonaws.com",)
 VIA_CONSOLE, VIA_DIRECT = "console", "direct"
 MAX_WORKERS = 16

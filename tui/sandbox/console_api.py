@@ -1,7 +1,8 @@
 """The Console's HTTP API: account auth, `GET /racks`, proxied rack calls, and the buttons.
 
 The Console is closed source. `GET /auth`, `GET /racks` and the `Rack: org/name` proxy
-follow the CLI's code (`convox-protocol.md` §1-§2). The routes of the three web Console
+follow the CLI's code (`convox/rack` `pkg/cli/helpers.go`, `pkg/cli/auth.go`). The routes
+of the three web Console
 buttons (account key roll, brokered rack key roll, re-link) have no public API: their
 paths are THIS PROJECT'S ASSUMPTION, shared with `tui/clients/console_actions.py`.
 """

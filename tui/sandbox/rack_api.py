@@ -1,4 +1,5 @@
-"""One rack's HTTP API (`convox-protocol.md` §1, §2), as plain `Request -> Response` code.
+"""One rack's HTTP API as plain `Request -> Response` code (`convox/rack` `pkg/api/routes.go`,
+`pkg/api/api.go`).
 
 The rack server calls `serve()` (host check, faults, then Basic auth); the Console calls
 `handle()` in-process with the key it holds, so a proxied call runs this very code.

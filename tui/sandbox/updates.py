@@ -3,7 +3,7 @@
 An update is a script of timed steps built when UpdateStack is accepted. The world applies
 every step whose time has come whenever it is read (under its lock), so progress is lazy,
 deterministic, and never goes backwards. Reason strings are CloudFormation's, verbatim
-(`convox-protocol.md` §4).
+(`convox/rack` `provider/aws/formation/rack.json`, the `Instances` UpdatePolicy).
 """
 
 from __future__ import annotations

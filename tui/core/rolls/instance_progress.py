@@ -1,7 +1,8 @@
 """Instance replacement during a keyroll, read from ASG reason strings or `GET /instances`.
 
 Pure: no I/O. `InstanceTracker` turns the Auto Scaling group's CloudFormation reasons
-(`convox-protocol.md` §4, verbatim) or successive instance lists into `InstanceProgress`
+(verbatim, as the UpdatePolicy of `convox/rack` `provider/aws/formation/rack.json` has
+CloudFormation write them) or successive instance lists into `InstanceProgress`
 events; `service_counts` turns services and processes into running-vs-desired counts.
 """
 
