@@ -501,13 +501,13 @@ class KeyrollApp(App[int]):
         summary = run.summary
         if summary is None:
             return
-        from tui.core.rolls.account_key import AccountKeyRoll
-        from tui.core.rolls.events import Outcome
+        from tui.core.rolls.events import NewAccountKey, Outcome
 
-        roll = run.roll
-        if isinstance(roll, AccountKeyRoll) and roll.new_key is not None:
-            key, roll.new_key = roll.new_key, None  # the dialog holds the only reference left
-            if summary.outcome is Outcome.SUCCEEDED:
+        for event in run.events:
+            if not isinstance(event, NewAccountKey):
+                continue
+            key = event.take()  # the dialog holds the only reference left
+            if key is not None and summary.outcome is Outcome.SUCCEEDED:
                 from tui.screens.dialogs import KeyRevealDialog
 
                 self.push_screen(KeyRevealDialog("The new account key", key))

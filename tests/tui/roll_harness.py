@@ -41,6 +41,7 @@ from tui.core.rolls.events import (
     StackEventSeen,
 )
 from tui.core.rolls.instance_key import SSH_KEY_MISMATCH
+from tui.core.rolls.summary import RollSummary
 from tui.core.rolls.target import RollOptions
 from tui.messages import RollEnded, RollUpdated
 from tui.screens.roll import RollScreen
@@ -191,19 +192,17 @@ def rolled_back_events() -> list[RollEvent]:
         Note(SSH_KEY_MISMATCH, "error"),
         Note("Retry once the stack is stable: `keyroll roll instance-key acme/staging`."),
     ]
-    summary: dict[str, Any] = {
-        "kind": "instance-key",
-        "rack": "acme/staging",
-        "via": "rack",
-        "outcome": "rolled_back",
-        "downtime_s": 3.0,
-        "longest_outage_s": 3.0,
-        "probes": 30,
-        "final_stack_status": "UPDATE_ROLLBACK_COMPLETE",
-        "failure_reasons": [f"Instances: {reason}"],
-        "warnings": [],
-        "messages": [],
-    }
+    summary = RollSummary(
+        kind="instance-key",
+        rack="acme/staging",
+        via="rack",
+        outcome=Outcome.ROLLED_BACK,
+        downtime_s=3.0,
+        longest_outage_s=3.0,
+        probes=30,
+        final_stack_status="UPDATE_ROLLBACK_COMPLETE",
+        failure_reasons=[f"Instances: {reason}"],
+    )
     events.append(Finished(Outcome.ROLLED_BACK, summary))
     return events
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, datetime
 
 from rich.text import Text
@@ -10,12 +11,14 @@ from tui.core.rolls.events import (
     BackoffNotice,
     Finished,
     Note,
+    Outcome,
     Phase,
     PhaseChanged,
     ProbeSeen,
     ServiceProcesses,
     StackEventSeen,
 )
+from tui.core.rolls.summary import RollSummary
 from tui.widgets.availability import DOWN_BAR, ProbeTimeline
 from tui.widgets.event_log import StatusHighlighter, event_line
 from tui.widgets.instance_progress import batch_bar
@@ -147,29 +150,29 @@ def test_words_of_the_header_and_the_outcome() -> None:
     assert elapsed_words(7.9) == "0:07" and elapsed_words(754) == "12:34"
     assert elapsed_words(3723) == "1:02:03"
     assert batch_bar(2, 3) == "▰▰▱" and batch_bar(5, 3) == "▰▰▰"
-    summary = {"kind": "rack-key", "rack": "dev", "outcome": "rolled_back"}
+    summary = RollSummary(kind="rack-key", rack="dev", via="rack", outcome=Outcome.ROLLED_BACK)
     assert "the old key stays current" in headline(summary)[0]
     assert not can_retry(summary)
-    keyroll = {**summary, "kind": "instance-key", "failure_reasons": ["a", "a"], "probes": 4}
+    keyroll = replace(summary, kind="instance-key", failure_reasons=["a", "a"], probes=4)
     assert can_retry(keyroll) and "keep the old key pair" in headline(keyroll)[0]
     text = outcome_text(keyroll, ["boom"], retry=True, closing=["after", "boom"]).plain
     assert text.count("• a") == 1  # reasons are de-duplicated, as Rain does
     assert "Measured downtime: 0.0 s over 4 probes" in text and "Press t" in text
     assert text.count("boom") == 1 and text.index("after") > text.index("Measured")
-    refused = {**summary, "outcome": "refused", "downtime_s": None, "probes": 0}
+    refused = replace(summary, outcome=Outcome.REFUSED, downtime_s=None, probes=0)
     assert "Measured downtime: not measured" in outcome_text(refused, [], retry=False).plain
 
 
 def test_an_account_roll_reads_as_your_console_account_not_its_journal_name() -> None:
-    account = {"kind": "account-key", "rack": "account@console.convox.com"}
+    account = RollSummary(kind="account-key", rack="account@console.convox.com", via="console")
     assert target_words("account@console.convox.com") == "your Console account (console.convox.com)"
     assert target_words("acme/production") == "acme/production"
-    assert headline({**account, "outcome": "succeeded"})[0] == (
+    assert headline(replace(account, outcome=Outcome.SUCCEEDED))[0] == (
         "The account API key of your Console account (console.convox.com) was rolled."
     )
-    assert headline({**account, "outcome": "failed"})[0] == (
+    assert headline(replace(account, outcome=Outcome.FAILED))[0] == (
         "The roll of the account API key of your Console account (console.convox.com) failed."
     )
-    assert headline({"kind": "rack-key", "rack": "dev", "outcome": "failed"})[0] == (
+    assert headline(RollSummary("rack-key", "dev", "rack", outcome=Outcome.FAILED))[0] == (
         "The roll of dev's rack API key failed."
     )

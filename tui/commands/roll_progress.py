@@ -13,20 +13,16 @@ from typing import Any, TextIO
 
 from tui.base.errors import EXIT_FAILED, EXIT_OK, EXIT_REFUSED
 from tui.core.rolls.events import (
-    BackoffNotice,
     Finished,
-    InstanceProgress,
-    Note,
     Outcome,
     PhaseChanged,
     ProbeSeen,
     RollEvent,
+    RollKind,
     ServiceProcesses,
-    StackEventSeen,
 )
-from tui.core.rolls.instance_progress import progress_words
 from tui.core.rolls.summary import RollSummary
-from tui.core.rolls.watch import wait_words
+from tui.core.rolls.wording import clock, describe
 
 EXIT_FOR_OUTCOME = {
     Outcome.SUCCEEDED: EXIT_OK,
@@ -43,34 +39,21 @@ def exit_code_for(outcome: Outcome | None) -> int:
     return EXIT_FOR_OUTCOME[outcome]
 
 
-def _clock(at: datetime | None = None) -> str:
-    moment = at.astimezone() if at is not None else datetime.now().astimezone()
-    return moment.strftime("%H:%M:%S")
-
-
 def event_line(event: RollEvent, at: datetime | None = None) -> str | None:
-    """The progress line for one event (None for events that print nothing by themselves).
+    """The progress line of one event (None for events that print nothing by themselves):
+    the event's words (`describe`), a step marked as one.
 
     Every line carries one clock, keyroll's: the moment it learned the event (`at`, now by
     default). A stack event keeps CloudFormation's own time at its end, since that clock (AWS's,
     or the sandbox's sped-up one) may run apart from this machine's.
     """
-    when = _clock(at or datetime.now())
-    if isinstance(event, PhaseChanged):
-        detail = f": {event.detail}" if event.detail else ""
-        return f"{when} step {event.phase.value}{detail}"
-    if isinstance(event, StackEventSeen):
-        reason = f" {event.reason}" if event.reason else ""
-        cloudformation = f" (CloudFormation {_clock(event.timestamp)})"
-        return f"{when} {event.logical_id} {event.status}{reason}{cloudformation}"
-    if isinstance(event, BackoffNotice):
-        return f"{when} {event.reason}: waiting {wait_words(event.delay_s)} before asking AWS again"
-    if isinstance(event, InstanceProgress):
-        return f"{when} {progress_words(event)}"
-    if isinstance(event, Note):
-        prefix = "" if event.level == "info" else f"{event.level}: "
-        return f"{when} {prefix}{event.text}"
-    return None
+    if isinstance(event, ProbeSeen | ServiceProcesses | Finished):
+        return None  # changes of availability and processes only; the summary ends the run
+    words = describe(event)
+    if words is None:
+        return None
+    step = "step " if isinstance(event, PhaseChanged) else ""
+    return f"{clock(at or datetime.now())} {step}{words}"
 
 
 class ProgressPrinter:
@@ -95,8 +78,6 @@ class ProgressPrinter:
             line = self._availability(event)
         elif isinstance(event, ServiceProcesses):
             line = self._processes(event)
-        elif isinstance(event, Finished):
-            line = None
         else:
             line = event_line(event)
         if line is not None:
@@ -112,11 +93,7 @@ class ProgressPrinter:
         if self._running.get(service) == event.running:
             return None
         self._running[service] = event.running
-        short = "" if event.running >= event.desired else " (below desired)"
-        return (
-            f"{_clock()} {event.app}/{event.service}: {event.running} of {event.desired} "
-            f"process(es) running{short}"
-        )
+        return f"{clock(datetime.now())} {describe(event)}"
 
     def _availability(self, event: ProbeSeen) -> str | None:
         was, self._up = self._up, event.up
@@ -124,10 +101,12 @@ class ProgressPrinter:
             return None
         if not event.up:
             self._down_since = datetime.now()
-            return f"{_clock()} availability: DOWN ({event.detail or 'no answer'})"
+            return f"{clock(datetime.now())} availability: DOWN ({event.detail or 'no answer'})"
         since = self._down_since
         gap = f" after {(datetime.now() - since).total_seconds():.1f} s" if since else ""
-        return f"{_clock()} availability: up again{gap} ({event.latency_s * 1000:.0f} ms)"
+        return (
+            f"{clock(datetime.now())} availability: up again{gap} ({event.latency_s * 1000:.0f} ms)"
+        )
 
 
 def _seconds(value: float) -> str:
@@ -136,7 +115,7 @@ def _seconds(value: float) -> str:
 
 def unfinished_sentence(summary: RollSummary) -> str:
     """What an unfinished roll (detached, interrupted, left open) leaves, in one sentence."""
-    if summary.kind == "rack-key" and summary.via != "console":
+    if summary.kind == RollKind.RACK_KEY and summary.via != "console":
         # the roll's last steps rewrite the CLI's auth; the Console route keeps the key itself
         return (
             f"the Convox CLI keeps the old key for {summary.rack} (which the rack refuses once "

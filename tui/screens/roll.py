@@ -13,7 +13,7 @@ import threading
 import time
 from collections.abc import Callable
 from datetime import datetime
-from typing import Any, ClassVar, Protocol, cast
+from typing import ClassVar, Protocol, cast
 
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
@@ -34,8 +34,10 @@ from tui.core.rolls.events import (
     RollEvent,
     ServiceProcesses,
     StackEventSeen,
+    StackEventSource,
 )
-from tui.core.rolls.watch import wait_words
+from tui.core.rolls.summary import RollSummary
+from tui.core.rolls.watch import MODE_CLOUDFORMATION, wait_words
 from tui.messages import RollEnded, RollUpdated
 from tui.screens import breakpoints
 from tui.screens.dialogs import ConfirmDialog
@@ -50,7 +52,6 @@ from tui.widgets.status import READ_ONLY_SENTENCE
 
 FLUSH_S = 0.1  # at most ten redraws a second, whatever the event rate
 BURST_S = 0.02  # a poll's events arrive one message each: wait this long for the rest
-RACK_STATUS_REASON = "rack status (GET /system)"
 WATCHED_BY_CLOUDFORMATION = "CloudFormation"
 WATCHED_BY_RACK = "the rack's status (CloudFormation events need AWS access)"
 
@@ -243,7 +244,7 @@ class RollScreen(Screen[None]):
         state = self.header_state
         if isinstance(event, StackEventSeen):
             self.board.feed(event)
-            rack_api = event.reason == RACK_STATUS_REASON
+            rack_api = event.source is StackEventSource.RACK_STATUS
             state.watched_with = WATCHED_BY_RACK if rack_api else WATCHED_BY_CLOUDFORMATION
         elif isinstance(event, ProbeSeen):
             self.availability.feed(event)
@@ -280,22 +281,22 @@ class RollScreen(Screen[None]):
         if self._ticker is not None:
             self._ticker.stop()
             self._ticker = None
-        summary: dict[str, Any] = finished.summary
+        run = self.roll_run
+        summary = finished.summary or RollSummary(
+            kind=run.kind, rack=run.rack, via=run.route, outcome=finished.outcome
+        )
         state = self.header_state
         state.ended, state.outcome = True, finished.outcome
         state.phase = "done" if finished.outcome is not None else "stopped"
-        state.stack_status = str(summary.get("final_stack_status") or state.stack_status)
-        watched = summary.get("watched_with")
+        state.stack_status = summary.final_stack_status or state.stack_status
+        watched = summary.watched_with
         if watched:
             state.watched_with = (
-                WATCHED_BY_CLOUDFORMATION if watched == "cloudformation" else WATCHED_BY_RACK
+                WATCHED_BY_CLOUDFORMATION if watched == MODE_CLOUDFORMATION else WATCHED_BY_RACK
             )
         self.header_bar.redraw()
-        if summary.get("probes"):
-            self.availability.measured(
-                float(summary.get("downtime_s") or 0.0),
-                float(summary.get("longest_outage_s") or 0.0),
-            )
+        if summary.probes:
+            self.availability.measured(summary.downtime_s or 0.0, summary.longest_outage_s or 0.0)
             self.availability.redraw()
         retry = self._retry_allowed() and not getattr(self.app, "read_only", False)
         self.outcome.show(summary, self.errors, retry=retry, closing=self.closing)
@@ -305,7 +306,7 @@ class RollScreen(Screen[None]):
 
     def _retry_allowed(self) -> bool:
         finished = self.roll_run.finished
-        return finished is not None and can_retry(finished.summary)
+        return finished is not None and finished.summary is not None and can_retry(finished.summary)
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         """Hide what cannot apply, and the retry in read-only mode (then `t` says why)."""

@@ -24,20 +24,20 @@ from tui.core.rolls.events import (
     InstanceProgress,
     Note,
     PhaseChanged,
+    ProbeSeen,
     RollEvent,
-    StackEventSeen,
+    ServiceProcesses,
 )
-from tui.core.rolls.instance_progress import progress_words
 from tui.core.rolls.watch import wait_words
+from tui.core.rolls.wording import clock as clock_words
+from tui.core.rolls.wording import describe
 from tui.widgets.resource_board import CATEGORY_STYLE, category_of
 
 MAX_LINES = 2000
-LOGICAL_WIDTH = 30
 TIME_WIDTH = 8
 BLANK_TIME = " " * TIME_WIDTH
 CONTINUED = " " * (TIME_WIDTH + 2)  # a wrapped line goes on under the text, after the time
 MIN_WRAP_WIDTH = 30  # narrower than this (before the first layout) lines are not wrapped
-LEVEL_WORD = {"info": "·", "warning": "warning:", "error": "error:"}
 LEVEL_STYLE = {"warning:": "bold #ffd75f", "error:": "bold #ff5f5f", "throttled": "#ffd75f"}
 TIME = re.compile(r"^\d\d:\d\d:\d\d")
 STACK_LINE = re.compile(r"^[\d: ]{8}  \S+ +(?P<status>[A-Z]+(?:_[A-Z]+)+)\b")
@@ -46,30 +46,27 @@ MARKER = re.compile(r"^[\d: ]{8}  (?P<word>warning:|error:|throttled)")
 
 def clock(moment: datetime | None) -> str:
     """`09:30:04` in local time, or blanks when the moment is unknown."""
-    return moment.astimezone().strftime("%H:%M:%S") if moment is not None else BLANK_TIME
+    return clock_words(moment) if moment is not None else BLANK_TIME
 
 
 def event_text(event: RollEvent) -> str | None:
-    """What one event says, without a time; None for events other widgets show (probes,
-    services). A stack event keeps CloudFormation's own time at its end."""
-    if isinstance(event, StackEventSeen):
-        text = f"{event.logical_id:<{LOGICAL_WIDTH}} {event.status}"
-        if event.reason:
-            text = f"{text}  {event.reason}"
-        return f"{text}  (CloudFormation {clock(event.timestamp)})"
-    if isinstance(event, PhaseChanged):
-        detail = f": {event.detail}" if event.detail else ""
-        return f"── {event.phase.value}{detail}"
-    if isinstance(event, Note):
-        return f"{LEVEL_WORD.get(event.level, '·')} {event.text}"
+    """What one event says in the log, without a time: its words (`describe`), lined up in
+    columns, a milestone after a `──` rule and an info note after `·`. None for the events
+    other widgets show (probes, services)."""
+    if isinstance(event, ProbeSeen | ServiceProcesses):
+        return None
     if isinstance(event, BackoffNotice):
+        # the one event the log still words itself: tests/tui/test_roll_widgets.py asserts
+        # "retrying in N s" here while the printer's tests assert `describe`'s words
         return f"throttled ({event.reason}), retrying in {wait_words(event.delay_s)}"
-    if isinstance(event, InstanceProgress):
-        return f"── instances: {progress_words(event)}"
-    if isinstance(event, Finished):
-        outcome = event.outcome.value if event.outcome else "stopped unfinished"
-        return f"── finished: {outcome}"
-    return None
+    words = describe(event, columns=True)
+    if words is None:
+        return None
+    if isinstance(event, PhaseChanged | InstanceProgress | Finished):
+        return f"── {words}"
+    if isinstance(event, Note) and event.level == "info":
+        return f"· {words}"
+    return words
 
 
 def event_line(event: RollEvent, learned: datetime | None = None) -> str | None:

@@ -2,42 +2,42 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
-from typing import Any
+from collections.abc import Sequence
 
 from rich.text import Text
 from textual.widgets import Static
 
 from tui.core.rolls.account_key import is_account_name
+from tui.core.rolls.events import Outcome, RollKind
 from tui.core.rolls.instance_key import SSH_KEY_MISMATCH
+from tui.core.rolls.summary import RollSummary
 from tui.widgets.roll_header import KIND_WORDS, target_words
 
 GOOD, BAD, WARN, DIM = "bold #5fd75f", "bold #ff5f5f", "#ffd75f", "dim"
-RETRYABLE = frozenset({"rolled_back", "failed"})
+RETRYABLE = frozenset({Outcome.ROLLED_BACK, Outcome.FAILED})
 REASONS_NOTE = "CloudFormation's reasons:"  # the same reasons are listed under Failed resources
 
 
-def headline(summary: Mapping[str, Any]) -> tuple[str, str]:
+def headline(summary: RollSummary) -> tuple[str, str]:
     """(sentence, style) saying how the roll ended."""
-    what = KIND_WORDS.get(str(summary.get("kind", "")), "key")
-    name = str(summary.get("rack", ""))
-    rack = target_words(name)
-    whose = f"the {what} of {rack}" if is_account_name(name) else f"{rack}'s {what}"
-    status = summary.get("final_stack_status") or ""
+    what = KIND_WORDS.get(summary.kind, "key")
+    rack = target_words(summary.rack)
+    whose = f"the {what} of {rack}" if is_account_name(summary.rack) else f"{rack}'s {what}"
+    status = summary.final_stack_status
     at = f" ({status})" if status else ""
-    outcome = summary.get("outcome")
-    if outcome == "succeeded":
+    outcome = summary.outcome
+    if outcome is Outcome.SUCCEEDED:
         return f"The {what} of {rack} was rolled{at}.", GOOD
-    if outcome == "rolled_back":
+    if outcome is Outcome.ROLLED_BACK:
         kept = (
             "instances keep the old key pair"
-            if summary.get("kind") == "instance-key"
+            if summary.kind == RollKind.INSTANCE_KEY
             else ("old key stays current")
         )
         return f"The roll of {whose} rolled back{at}: the {kept}.", BAD
-    if outcome == "failed":
+    if outcome is Outcome.FAILED:
         return f"The roll of {whose} failed{at}.", BAD
-    if outcome == "refused":
+    if outcome is Outcome.REFUSED:
         return f"The roll of {whose} was refused before anything changed.", WARN
     return (
         f"Stopped watching {rack}: the journal keeps the roll, and `keyroll resume` (or the "
@@ -46,13 +46,13 @@ def headline(summary: Mapping[str, Any]) -> tuple[str, str]:
     )
 
 
-def can_retry(summary: Mapping[str, Any]) -> bool:
+def can_retry(summary: RollSummary) -> bool:
     """An instance keyroll that rolled back or failed may be started again with `t`."""
-    return summary.get("kind") == "instance-key" and summary.get("outcome") in RETRYABLE
+    return summary.kind == RollKind.INSTANCE_KEY and summary.outcome in RETRYABLE
 
 
 def outcome_text(
-    summary: Mapping[str, Any],
+    summary: RollSummary,
     errors: Sequence[str],
     *,
     retry: bool,
@@ -69,26 +69,26 @@ def outcome_text(
         if error == SSH_KEY_MISMATCH:
             continue
         text.append(f"\n{error}")
-    reasons = list(dict.fromkeys(summary.get("failure_reasons") or []))
+    reasons = list(dict.fromkeys(summary.failure_reasons))
     if reasons:
         text.append("\nFailed resources:", style="bold")
         for reason in reasons:
             text.append(f"\n  • {reason}", style=BAD)
-    probes = int(summary.get("probes") or 0)
+    probes = summary.probes
     if not probes:  # refused, unfinished, or no probe ran: no claim of zero downtime
         text.append("\nMeasured downtime: ", style="bold")
         text.append("not measured")
     else:
-        downtime = float(summary.get("downtime_s") or 0.0)
-        longest = float(summary.get("longest_outage_s") or 0.0)
+        downtime = summary.downtime_s or 0.0
+        longest = summary.longest_outage_s or 0.0
         text.append("\nMeasured downtime: ", style="bold")
         text.append(
             f"{downtime:.1f} s over {probes} probes (longest outage {longest:.1f} s)",
             style=BAD if downtime else GOOD,
         )
-    if summary.get("old_key_refused") is True:
+    if summary.old_key_refused is True:
         text.append("\nThe rack refuses the old key.", style=GOOD)
-    for warning in dict.fromkeys(summary.get("warnings") or []):
+    for warning in dict.fromkeys(summary.warnings):
         text.append(f"\n⚠ {warning}", style=WARN)
     if SSH_KEY_MISMATCH in errors:
         text.append(f"\n{SSH_KEY_MISMATCH}", style=BAD)
@@ -125,13 +125,13 @@ class RollOutcome(Static):
 
     def show(
         self,
-        summary: Mapping[str, Any],
+        summary: RollSummary,
         errors: Sequence[str],
         *,
         retry: bool,
         closing: Sequence[str] = (),
     ) -> None:
         self.border_title = "outcome"
-        self.set_class(summary.get("outcome") != "succeeded", "-bad")
+        self.set_class(summary.outcome is not Outcome.SUCCEEDED, "-bad")
         self.add_class("-shown")
         self.update(outcome_text(summary, errors, retry=retry, closing=closing))

@@ -21,7 +21,7 @@ from tui.core.inventory import SOURCE_CONSOLE, VIA_CONSOLE, Inventory, RackEntry
 from tui.core.journal import Journal, RollRecord
 from tui.core.keystore import Keystore
 from tui.core.rolls.base import LeftOpen, Roll, RollFailed, preflight_refusal
-from tui.core.rolls.events import Outcome, Phase
+from tui.core.rolls.events import NewAccountKey, Outcome, Phase
 from tui.core.rolls.target import RollTarget
 from tui.core.settings import Settings
 
@@ -104,8 +104,8 @@ class AccountKeyRoll(Roll):
     Without `pasted`: check the login, ask the Console for a new key, store it at once,
     verify it, check the old one is refused, make it current and rewrite the Console host's
     `auth` entry in every Convox CLI config dir. With `pasted`: validate that key with
-    `GET /auth` and save it the same way. `new_key` holds the key the Console returned, for
-    the dashboard's reveal-once dialog; it is never printed.
+    `GET /auth` and save it the same way. The key the Console returned arrives in a
+    `NewAccountKey` event, for the dashboard's reveal-once dialog; it is never printed.
     """
 
     kind = "account-key"
@@ -117,8 +117,18 @@ class AccountKeyRoll(Roll):
                 f"The account key rolls only through the Console, not '{self.route}'."
             )
         self.pasted = pasted
-        self.new_key: Secret | None = None
+        self.handed: NewAccountKey | None = None  # the event that carries the new key
         self.account = ""
+
+    @property
+    def new_key(self) -> Secret | None:
+        """The key the Console returned, until the one who shows it took it from its event."""
+        return self.handed.held if self.handed is not None else None
+
+    def hand_over(self, key: Secret) -> None:
+        """Report the Console's new key in its own event (a pasted key is the user's already)."""
+        self.handed = NewAccountKey(key)
+        self.emit(self.handed)
 
     @property
     def host(self) -> str:
@@ -172,7 +182,7 @@ class AccountKeyRoll(Roll):
                 f"The Console did not roll the account key ({error}); check the web Console's "
                 "account page to see whether the old key still works."
             ) from None
-        self.new_key = new
+        self.hand_over(new)
         self.target.keystore.add_pending(self.host, new)  # the Console shows it only once
         self.step(Phase.KEY_STORED, new_key=new)
         return self._settle(new, old)
@@ -332,7 +342,7 @@ class AccountKeyRoll(Roll):
                 "account key: roll again if you need a new one."
             )
         old = keystore.current(self.host)
-        self.new_key = entry.key
+        self.hand_over(entry.key)
         if entry.role == "current":  # promoted before the crash: only the CLI may be stale
             self.step(Phase.VERIFYING)
             self._rewrite_cli(entry.key)

@@ -253,5 +253,5 @@ class Roll:
                     old_key_refused=self.summary.old_key_refused,
                     message=message or None,
                 )
-        self.emit(Finished(outcome, self.summary.to_json()))
+        self.emit(Finished(outcome, self.summary))
         return self.summary

@@ -2,9 +2,15 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
+from typing import TYPE_CHECKING
+
+from tui.base.secret import Secret
+
+if TYPE_CHECKING:  # the summary's module reads these events: typing only, no import circle
+    from tui.core.rolls.summary import RollSummary
 
 
 class RollKind(StrEnum):
@@ -42,9 +48,19 @@ class PhaseChanged:
     detail: str = ""
 
 
+class StackEventSource(StrEnum):
+    """Where a stack event was read: the roll's watch mode, told by the event itself."""
+
+    CLOUDFORMATION = "cloudformation"  # the stack's events (`DescribeStackEvents`)
+    RACK_STATUS = "rack-status"  # the rack's own status word, without AWS (`GET /system`)
+    # a later issue adds the rack's log stream here
+
+
 @dataclass(frozen=True)
 class StackEventSeen:
-    """One CloudFormation event of the roll's operation (or a rack status change without AWS)."""
+    """One event of the roll's stack update: CloudFormation's, or a change of the rack's
+    status when keyroll watches without AWS (`source` says which; `timestamp` is then
+    keyroll's own clock, and `reason` empty)."""
 
     timestamp: datetime
     logical_id: str
@@ -52,6 +68,7 @@ class StackEventSeen:
     reason: str = ""
     resource_type: str = ""
     physical_id: str = ""
+    source: StackEventSource = StackEventSource.CLOUDFORMATION
 
 
 @dataclass(frozen=True)
@@ -102,12 +119,40 @@ class Note:
     level: str = "info"
 
 
+class NewAccountKey:
+    """The Console returned a new account key: the dashboard shows it once.
+
+    The run keeps every event, so this one hands its key over a single time: `take()` returns
+    it once and the event holds nothing after; until then `held` reads it without taking it.
+    The key stays a `Secret` (masked in `repr`) all the way to the reveal-once dialog.
+    """
+
+    __slots__ = ("_key",)
+
+    def __init__(self, key: Secret) -> None:
+        self._key: Secret | None = key
+
+    @property
+    def held(self) -> Secret | None:
+        """The key, if nobody took it yet."""
+        return self._key
+
+    def take(self) -> Secret | None:
+        """The key, once: later calls (and `held`) return None."""
+        key, self._key = self._key, None
+        return key
+
+    def __repr__(self) -> str:
+        return f"NewAccountKey({self._key!r})" if self._key is not None else "NewAccountKey(taken)"
+
+
 @dataclass(frozen=True)
 class Finished:
-    """The roll is over (`outcome` None: stopped unfinished); `summary` is what `--json` prints."""
+    """The roll is over (`outcome` None: stopped unfinished); `summary` is the roll's
+    `RollSummary` as the roll returns it (its `to_json()` is what `--json` prints)."""
 
     outcome: Outcome | None
-    summary: dict[str, object] = field(default_factory=dict)
+    summary: RollSummary | None = None
 
 
 RollEvent = (
@@ -118,5 +163,6 @@ RollEvent = (
     | ServiceProcesses
     | BackoffNotice
     | Note
+    | NewAccountKey
     | Finished
 )

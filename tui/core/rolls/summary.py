@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
-from tui.core.rolls.events import InstanceProgress, Outcome, StackEventSeen
+from tui.core.rolls.events import InstanceProgress, Outcome, RollKind, StackEventSeen
 
 
 def now_iso() -> str:
@@ -83,11 +83,11 @@ class RollSummary:
     def to_json(self) -> dict[str, Any]:
         """The object `keyroll roll ... --json` prints."""
         data = self._common_json()
-        if self.kind == "instance-key":
+        if self.kind == RollKind.INSTANCE_KEY:
             data["instances_before"] = self.instances_before
             data["instances_after"] = self.instances_after
             data["batches"] = [dict(b) for b in self.batches]
-        if self.kind == "account-key":
+        if self.kind == RollKind.ACCOUNT_KEY:
             data["key_saved_to"] = self.key_saved_to
             data["cli_auth_files"] = list(self.cli_auth_files)
         return data

@@ -23,7 +23,13 @@ from tui.clients.models import System
 from tui.clients.rack import RackClient
 from tui.clients.stack_events import StackEvent, StackEventTail
 from tui.clients.stack_status import Outcome, describe_stack, failure_messages, outcome_for
-from tui.core.rolls.events import BackoffNotice, Note, RollEvent, StackEventSeen
+from tui.core.rolls.events import (
+    BackoffNotice,
+    Note,
+    RollEvent,
+    StackEventSeen,
+    StackEventSource,
+)
 from tui.core.rolls.target import RollOptions
 
 MODE_CLOUDFORMATION, MODE_RACK_API = "cloudformation", "rack-api"
@@ -282,7 +288,10 @@ class UpdateWatch:
                 self._last_status = status
                 self.emit(
                     StackEventSeen(
-                        datetime.now(UTC), self.rack, status, "rack status (GET /system)"
+                        datetime.now(UTC),
+                        self.rack,
+                        status,
+                        source=StackEventSource.RACK_STATUS,
                     )
                 )
             if status in MOVING_RACK_STATUSES:
