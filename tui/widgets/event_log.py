@@ -19,7 +19,6 @@ from rich.text import Text
 from textual.widgets import Log
 
 from tui.core.rolls.events import (
-    BackoffNotice,
     Finished,
     InstanceProgress,
     Note,
@@ -28,7 +27,6 @@ from tui.core.rolls.events import (
     RollEvent,
     ServiceProcesses,
 )
-from tui.core.rolls.watch import wait_words
 from tui.core.rolls.wording import clock as clock_words
 from tui.core.rolls.wording import describe
 from tui.widgets.resource_board import CATEGORY_STYLE, category_of
@@ -55,10 +53,6 @@ def event_text(event: RollEvent) -> str | None:
     other widgets show (probes, services)."""
     if isinstance(event, ProbeSeen | ServiceProcesses):
         return None
-    if isinstance(event, BackoffNotice):
-        # the one event the log still words itself: tests/tui/test_roll_widgets.py asserts
-        # "retrying in N s" here while the printer's tests assert `describe`'s words
-        return f"throttled ({event.reason}), retrying in {wait_words(event.delay_s)}"
     words = describe(event, columns=True)
     if words is None:
         return None
