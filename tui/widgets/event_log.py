@@ -30,6 +30,7 @@ from tui.core.rolls.events import (
 from tui.core.rolls.instance_progress import progress_words
 from tui.core.rolls.watch import wait_words
 from tui.widgets.resource_board import CATEGORY_STYLE, category_of
+from tui.widgets.theme import ThemeStyles
 
 MAX_LINES = 2000
 LOGICAL_WIDTH = 30
@@ -38,7 +39,7 @@ BLANK_TIME = " " * TIME_WIDTH
 CONTINUED = " " * (TIME_WIDTH + 2)  # a wrapped line goes on under the text, after the time
 MIN_WRAP_WIDTH = 30  # narrower than this (before the first layout) lines are not wrapped
 LEVEL_WORD = {"info": "·", "warning": "warning:", "error": "error:"}
-LEVEL_STYLE = {"warning:": "bold #ffd75f", "error:": "bold #ff5f5f", "throttled": "#ffd75f"}
+LEVEL_STYLE = ThemeStyles({"warning:": "warning-bold", "error:": "failed", "throttled": "warning"})
 TIME = re.compile(r"^\d\d:\d\d:\d\d")
 STACK_LINE = re.compile(r"^[\d: ]{8}  \S+ +(?P<status>[A-Z]+(?:_[A-Z]+)+)\b")
 MARKER = re.compile(r"^[\d: ]{8}  (?P<word>warning:|error:|throttled)")
