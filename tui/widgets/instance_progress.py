@@ -24,7 +24,7 @@ def batch_bar(batch: int, batches: int) -> str:
 
 
 def instance_rows(progress: InstanceProgress) -> list[tuple[str, tuple[str, ...], str, str]]:
-    """(label, ids, style, what) rows; during a rollback the instances it launches have the
+    """(label, ids, style name, what) rows; during a rollback the instances it launches have the
     old key pair, so "new" would mislead: only those from before the roll and the gone."""
     if progress.rolling_back:
         return [

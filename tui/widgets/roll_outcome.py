@@ -19,7 +19,7 @@ REASONS_NOTE = "CloudFormation's reasons:"  # the same reasons are listed under 
 
 
 def headline(summary: Mapping[str, Any]) -> tuple[str, str]:
-    """(sentence, style) saying how the roll ended."""
+    """(sentence, the name of its style in the theme) saying how the roll ended."""
     what = KIND_WORDS.get(str(summary.get("kind", "")), "key")
     name = str(summary.get("rack", ""))
     rack = target_words(name)
