@@ -20,7 +20,7 @@ PACKAGE = ROOT / "tui"
 
 # The layers under the front ends, lowest first; each may use those before it.
 BASE, CLIENTS, CORE, SERVICES = "base", "clients", "core", "services"
-DASHBOARD = ("app", "dashboard", "palette", "messages", "screens", "widgets")
+DASHBOARD = ("app", "dashboard", "keymap", "palette", "messages", "screens", "widgets")
 
 # unit -> the units it may import (a unit is a package of tui/ or one of its top-level
 # modules; "tui" is the package's own __init__, which holds only __version__).
@@ -41,8 +41,21 @@ ALLOWED: dict[str, frozenset[str]] = {
     # The dashboard front end: its entry, the app, and what the app shows.
     "dashboard": frozenset({"tui", BASE, CORE, SERVICES, "app"}),
     "app": frozenset(
-        {"tui", BASE, CLIENTS, CORE, SERVICES, "messages", "palette", "screens", "widgets"}
+        {
+            "tui",
+            BASE,
+            CLIENTS,
+            CORE,
+            SERVICES,
+            "keymap",
+            "messages",
+            "palette",
+            "screens",
+            "widgets",
+        }
     ),
+    # The dashboard's binding ids, which the person's [keymap] is checked against.
+    "keymap": frozenset({"tui", BASE, CORE, "screens", "widgets"}),
     "palette": frozenset({"tui", BASE, CORE, "messages", "widgets"}),
     "messages": frozenset({"tui", BASE, CORE}),
     "screens": frozenset({"tui", BASE, CLIENTS, CORE, SERVICES, "messages", "widgets"}),
@@ -127,7 +140,8 @@ def test_imports_follow_the_table() -> None:
         # a client that imports core, as a type only
         (
             "tui.clients.rack",
-            "from typing import TYPE_CHECKING\nif TYPE_CHECKING:\n    from tui.core.journal import Journal\n",
+            "from typing import TYPE_CHECKING\n"
+            "if TYPE_CHECKING:\n    from tui.core.journal import Journal\n",
             "tui.core.journal",
         ),
         ("tui.widgets.status", "import tui.screens.rack\n", "tui.screens.rack"),

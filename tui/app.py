@@ -29,6 +29,7 @@ from textual.worker import Worker, WorkerState, get_current_worker
 from tui.base.errors import KeyrollError, RefusedError
 from tui.core.inventory import Inventory, RackEntry, RackStatus
 from tui.core.roll_runs import Emit, RollRun, RollRuns
+from tui.core.settings import Settings, SettingsError
 from tui.core.status_schedule import StatusSchedule
 from tui.messages import RollEnded, RollUpdated
 from tui.palette import RackCommands
@@ -41,6 +42,7 @@ from tui.services.workspace_opening import (
     read_last_rolls,
 )
 from tui.widgets.status import READ_ONLY_SENTENCE
+from tui.widgets.theme import KEYROLL_THEME, KEYROLL_VARIABLES
 
 if TYPE_CHECKING:  # the roll engine and its HTTP clients load in workers, off the first frame
     from tui.core.fleet_status import FleetStatus
@@ -109,6 +111,8 @@ class KeyrollApp(App[int]):
         opening: WorkspaceOpening | None = None,
     ) -> None:
         super().__init__()
+        self.register_theme(KEYROLL_THEME)
+        self.theme = KEYROLL_THEME.name
         self.args = args
         self.read_only: bool = bool(getattr(args, "read_only", False))
         self.sandboxed: bool = bool(getattr(args, "sandbox", False))
@@ -131,6 +135,10 @@ class KeyrollApp(App[int]):
         self._fleet: FleetStatus | None = None  # the status poller's kept-alive clients
         self._fleet_lock = threading.Lock()
         self._fleet_closed = False
+
+    def get_theme_variable_defaults(self) -> dict[str, str]:
+        """keyroll's colours in every theme, so the stylesheet holds in any of them."""
+        return {**super().get_theme_variable_defaults(), **KEYROLL_VARIABLES}
 
     # screens ------------------------------------------------------------------------------
 
@@ -240,6 +248,16 @@ class KeyrollApp(App[int]):
         self.current_rack = opened.current
         settings = opened.workspace.settings
         self.schedule = StatusSchedule(settings.poll_active_s, settings.poll_idle_s)
+        self._use_keymap(settings)
+
+    def _use_keymap(self, settings: Settings) -> None:
+        """The person's `[keymap]`; one naming a key id keyroll lacks is reported, not used."""
+        from tui.keymap import checked_keymap
+
+        try:
+            self.set_keymap(checked_keymap(settings, self.BINDINGS))
+        except SettingsError as error:
+            self.call_later(self.notify, str(error), title="Keys", severity="error", timeout=10)
 
     def on_workspace_opened(self, message: WorkspaceOpened) -> None:
         if self._workspace_shown:

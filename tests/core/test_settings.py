@@ -133,3 +133,50 @@ def test_syntax_error_names_file_and_line_and_save_never_overwrites(tmp_path: Pa
     with pytest.raises(SettingsError):
         save_settings(with_racks(Settings(), (RackSettings(name="x", host="h"),)), path)
     assert path.read_bytes() == broken
+
+
+def test_keymap_maps_binding_ids_to_keys_and_round_trips(tmp_path: Path) -> None:
+    path = tmp_path / "config.toml"
+    # a dotted key nests in TOML; a quoted one does not: both read as the same kind of id
+    path.write_text('[keymap]\nrack.refresh = "f5"\n"racks.open" = "o, enter"\nquit = "ctrl+q"\n')
+    settings = load_settings(path)
+    assert settings.keymap == {"rack.refresh": "f5", "racks.open": "o,enter", "quit": "ctrl+q"}
+    assert settings.path == path
+    out = tmp_path / "out" / "config.toml"
+    save_settings(settings, out)
+    assert load_settings(out).keymap == settings.keymap
+    assert load_settings(tmp_path / "none.toml").keymap == {}
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ('keymap = "f5"\n', "'keymap' must be a table ([keymap] with lines like"),
+        ("[keymap]\nrack.refresh = 5\n", "'keymap.rack.refresh' must be a string of keys"),
+        ('[keymap]\nquit = ""\n', "'keymap.quit' must be a string of keys"),
+        ('[keymap]\nquit = "q,,x"\n', "'keymap.quit' must be a string of keys"),
+    ],
+)
+def test_keymap_of_the_wrong_shape_names_the_file_and_id(
+    tmp_path: Path, text: str, expected: str
+) -> None:
+    path = tmp_path / "config.toml"
+    path.write_text(text)
+    with pytest.raises(SettingsError) as caught:
+        load_settings(path)
+    assert expected in str(caught.value)
+    assert str(path) in str(caught.value)
+
+
+def test_keymap_with_an_unknown_id_names_the_file_the_id_and_the_known_ids(tmp_path: Path) -> None:
+    path = tmp_path / "config.toml"
+    path.write_text('[keymap]\nrack.refrsh = "f5"\nquit = "ctrl+q"\n')
+    settings = load_settings(path)  # the shape is right: the ids are the dashboard's to check
+    Settings(keymap={"quit": "ctrl+q"}).check_keymap({"quit", "help"})  # every id known: fine
+    with pytest.raises(SettingsError) as caught:
+        settings.check_keymap({"quit", "help"})
+    assert str(caught.value) == (
+        f"In {path}, [keymap] names 'rack.refrsh', which is not the id of any keyroll key (the "
+        'ids are help, quit; README.md, "Keys and colours", says what each does); fix it and '
+        "start keyroll again."
+    )

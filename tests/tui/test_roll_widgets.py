@@ -106,7 +106,9 @@ def test_event_lines_and_their_colours() -> None:
     assert any(s.start == start and s.style == CATEGORY_STYLE[FAILED] for s in text.spans)
     assert event_line(PhaseChanged(Phase.WATCHING)) == " " * 10 + "── watching"
     assert "warning: slow" in str(event_line(Note("slow", "warning")))
-    assert "waiting 8 s before asking AWS again" in str(event_line(BackoffNotice(8.0, "AWS Throttling")))
+    assert "waiting 8 s before asking AWS again" in str(
+        event_line(BackoffNotice(8.0, "AWS Throttling"))
+    )
     assert "finished: stopped unfinished" in str(event_line(Finished(None)))
     assert event_line(ProbeSeen(True, 0.1)) is None
     assert event_line(ServiceProcesses("web", "web", 1, 2)) is None
@@ -142,8 +144,12 @@ def test_every_log_line_carries_the_one_clock_of_when_keyroll_learned_it() -> No
 
 
 def test_a_back_off_delay_is_rounded_for_people() -> None:
-    assert "waiting 1.7 s before asking AWS again" in str(event_line(BackoffNotice(1.72173, "AWS Throttling")))
-    assert "waiting 9 s before asking AWS again" in str(event_line(BackoffNotice(8.6, "AWS Throttling")))
+    assert "waiting 1.7 s before asking AWS again" in str(
+        event_line(BackoffNotice(1.72173, "AWS Throttling"))
+    )
+    assert "waiting 9 s before asking AWS again" in str(
+        event_line(BackoffNotice(8.6, "AWS Throttling"))
+    )
 
 
 def test_words_of_the_header_and_the_outcome() -> None:

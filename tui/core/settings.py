@@ -10,6 +10,7 @@ from __future__ import annotations
 import math
 import re
 import tomllib
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 from typing import Any
@@ -96,6 +97,10 @@ class Settings:
     aws: AwsSettings = field(default_factory=AwsSettings)
     console: ConsoleSettings = field(default_factory=ConsoleSettings)
     racks: tuple[RackSettings, ...] = ()
+    # `[keymap]`: binding id -> keys (`rack.refresh = "f5"`); the dashboard applies it
+    keymap: Mapping[str, str] = field(default_factory=dict)
+    # the file these settings were read from, named in errors found after loading
+    path: Path | None = field(default=None, compare=False, repr=False)
 
     def rack(self, name: str) -> RackSettings | None:
         """The `[[racks]]` entry named `name` (plain name or `org/name`), if any."""
@@ -119,7 +124,22 @@ class Settings:
             data["console"] = console
         if self.racks:
             data["racks"] = [_table(rack) for rack in self.racks]
+        if self.keymap:
+            data["keymap"] = dict(self.keymap)
         return tomli_w.dumps(data)
+
+    def check_keymap(self, known_ids: Iterable[str]) -> None:
+        """Raise `SettingsError` naming the file if `[keymap]` names a binding id not in
+        `known_ids` (the dashboard knows its bindings; settings load without Textual)."""
+        known = frozenset(known_ids)
+        unknown = [binding_id for binding_id in self.keymap if binding_id not in known]
+        if unknown:
+            names = ", ".join(f"'{shown(binding_id)}'" for binding_id in unknown)
+            raise _Checker(self.path or paths.settings_file()).fail(
+                f"[keymap] names {names}, which {'is' if len(unknown) == 1 else 'are'} not the "
+                f"id of any keyroll key (the ids are {', '.join(sorted(known))}; README.md, "
+                '"Keys and colours", says what each does)'
+            )
 
 
 _TOP_SCALARS: dict[str, tuple[type, ...]] = {
@@ -152,6 +172,7 @@ _RACK_KEYS: dict[str, tuple[type, ...]] = {
     "read_only": (bool,),
     "verify_tls": (bool, str),
 }
+KEYMAP_EXAMPLE = 'rack.refresh = "f5"'
 _TYPE_NAMES = {bool: "a boolean (true or false)", str: "a string", float: "a number"}
 _KIND_NAMES: dict[tuple[type, ...], str] = {
     (bool, str): "a boolean (true or false) or a PEM certificate to pin (its path or its text)"
@@ -225,6 +246,26 @@ class _Checker:
                     "certificate, its BEGIN and END lines included, or give its path"
                 ) from None
 
+    def keymap(self, data: Any, prefix: str = "") -> dict[str, str]:
+        """`[keymap]`: binding ids to keys; `rack.refresh = "f5"` is a dotted key, which TOML
+        nests as a table, so nested tables flatten back into dotted ids."""
+        if not isinstance(data, dict):
+            raise self.fail(f"'keymap' must be a table ([keymap] with lines like {KEYMAP_EXAMPLE})")
+        out: dict[str, str] = {}
+        for key, value in data.items():
+            binding_id = f"{prefix}{key}"
+            if isinstance(value, dict):
+                out.update(self.keymap(value, f"{binding_id}."))
+                continue
+            keys = value.split(",") if isinstance(value, str) else []
+            if not keys or any(not part.strip() for part in keys):
+                raise self.fail(
+                    f"'keymap.{shown(binding_id)}' must be a string of keys, like \"f5\" or "
+                    '"f5,ctrl+r" (several keys separated by commas)'
+                )
+            out[binding_id] = ",".join(part.strip() for part in keys)
+        return out
+
 
 def parse_settings(text: str, path: Path) -> Settings:
     """Settings from TOML text; `path` names the file in errors."""
@@ -243,7 +284,7 @@ def parse_settings(text: str, path: Path) -> Settings:
             f"{path} is not valid TOML{where} ({detail}); fix that line and start keyroll again."
         ) from None
     check = _Checker(path)
-    top = {k: v for k, v in data.items() if k not in ("aws", "console", "racks")}
+    top = {k: v for k, v in data.items() if k not in ("aws", "console", "racks", "keymap")}
     values = check.table(top, "", _TOP_SCALARS)
     aws = AwsSettings(**check.table(data.get("aws", {}), "aws", _AWS_KEYS))
     console = ConsoleSettings(**check.table(data.get("console", {}), "console", _CONSOLE_KEYS))
@@ -260,7 +301,10 @@ def parse_settings(text: str, path: Path) -> Settings:
         if any(other.full_name == rack.full_name for other in racks):
             raise check.fail(f"rack '{shown(rack.full_name)}' appears twice in [[racks]]")
         racks.append(rack)
-    return Settings(**values, aws=aws, console=console, racks=tuple(racks))
+    keymap = check.keymap(data.get("keymap", {}))
+    return Settings(
+        **values, aws=aws, console=console, racks=tuple(racks), keymap=keymap, path=path
+    )
 
 
 def load_settings(path: Path | None = None) -> Settings:

@@ -28,7 +28,8 @@ from tui.core.rolls.events import Note, PhaseChanged
 from tui.core.rolls.target import RollTarget
 from tui.messages import RollEnded, RollUpdated
 from tui.screens.refused_keys import REFUSE_ACTION, refusal_bindings
-from tui.widgets.status import FAILED_STYLE, MUTED_STYLE, ModeBanner, outcome_text
+from tui.widgets.status import ModeBanner, outcome_text
+from tui.widgets.theme import theme_style
 
 if TYPE_CHECKING:
     from tui.app import KeyrollApp
@@ -47,7 +48,7 @@ class AccountFetched(Message):
 def account_lines(overview: AccountOverview | None, *, sandboxed: bool = False) -> list[Text]:
     """The account card's lines; the key only as `Secret.hint()` and its fingerprint."""
     if overview is None:
-        return [Text("Reading the account…", style=MUTED_STYLE)]
+        return [Text("Reading the account…", style=theme_style("muted"))]
     console = overview.console_host or "-"
     if sandboxed and overview.console_host:
         console = "the sandbox's Console (on loopback)"  # its port changes every start
@@ -60,11 +61,12 @@ def account_lines(overview: AccountOverview | None, *, sandboxed: bool = False) 
     if overview.pending:
         lines.append(
             Text(
-                "An unfinished account-key roll left a pending key: resume it first.", FAILED_STYLE
+                "An unfinished account-key roll left a pending key: resume it first.",
+                theme_style("failed"),
             )
         )
     if overview.problem:
-        lines.append(Text(overview.problem, style=FAILED_STYLE))
+        lines.append(Text(overview.problem, style=theme_style("failed")))
     return lines
 
 

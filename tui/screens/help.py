@@ -12,8 +12,8 @@ from textual.containers import Vertical
 from textual.screen import ModalScreen, Screen
 from textual.widgets import DataTable, Static
 
-from tui.widgets.status import MUTED_STYLE
 from tui.widgets.tables import fill_table
+from tui.widgets.theme import theme_style
 
 HIDDEN_ACTIONS = frozenset({"command_palette"})  # listed once below the table instead
 
@@ -76,7 +76,7 @@ class HelpScreen(ModalScreen[None]):
                     "ctrl+p  the command palette: switch to, open or roll any rack\n"
                     "Read-only mode (or a rack marked read_only) hides the keys that change "
                     "something.",
-                    style=MUTED_STYLE,
+                    style=theme_style("muted"),
                 ),
                 id="help-foot",
             )
@@ -88,11 +88,11 @@ class HelpScreen(ModalScreen[None]):
             ("Key", "Does", ""),
             [
                 (
-                    Text(row.key, style="bold" if row.enabled else MUTED_STYLE),
-                    Text(row.description, style="" if row.enabled else MUTED_STYLE),
+                    Text(row.key, style="bold" if row.enabled else theme_style("muted")),
+                    Text(row.description, style="" if row.enabled else theme_style("muted")),
                     Text(
                         row.tooltip if row.enabled else f"disabled: {row.tooltip}",
-                        style="" if row.enabled else MUTED_STYLE,
+                        style="" if row.enabled else theme_style("muted"),
                     ),
                 )
                 for row in self.rows

@@ -29,7 +29,6 @@ from tui.messages import RollEnded
 from tui.screens import breakpoints
 from tui.screens.refused_keys import REFUSE_ACTION, refusal_bindings
 from tui.widgets.status import (
-    FAILED_STYLE,
     ModeBanner,
     age_text,
     outcome_text,
@@ -39,6 +38,7 @@ from tui.widgets.status import (
     when_text,
 )
 from tui.widgets.tables import fill_table
+from tui.widgets.theme import theme_style
 
 if TYPE_CHECKING:
     from tui.app import KeyrollApp
@@ -232,7 +232,7 @@ class RackScreen(Screen[None]):
         if running is not None:
             lines.append(Text.assemble("roll     ", outcome_text("running"), f" ({running.kind})"))
         if polled is not None and polled.error:
-            lines.append(Text(polled.error, style=FAILED_STYLE))
+            lines.append(Text(polled.error, style=theme_style("failed")))
         for summary in self.query("#rack-summary").results(Static):  # none while composing
             summary.update(Text("\n").join(lines))
 
@@ -252,7 +252,7 @@ class RackScreen(Screen[None]):
                 (
                     i.id,
                     status_text("running" if i.healthy else i.status or "unregistered"),
-                    "yes" if i.agent else Text("no", style=FAILED_STYLE),
+                    "yes" if i.agent else Text("no", style=theme_style("failed")),
                     str(i.processes),
                     f"{i.cpu:.0%}",
                     f"{i.memory:.0%}",
@@ -268,7 +268,7 @@ class RackScreen(Screen[None]):
             TABLE_COLUMNS["#services"],
             [
                 tuple(
-                    Text(cell, style=FAILED_STYLE if row.at_risk else "")
+                    Text(cell, style=theme_style("failed") if row.at_risk else "")
                     for cell in (row.app, row.service, str(row.running), str(row.desired))
                 )
                 for row in overview.services

@@ -31,6 +31,7 @@ from tui.widgets.status import (
     status_text,
 )
 from tui.widgets.tables import Cell, Column, fill_table
+from tui.widgets.theme import theme_style
 
 if TYPE_CHECKING:
     from tui.app import KeyrollApp
@@ -68,7 +69,7 @@ def last_roll_text(entry: HistoryEntry | None, running_kind: str | None) -> Text
     if running_kind is not None:
         return Text.assemble(f"{running_kind} ", outcome_text("running"))
     if entry is None:
-        return Text("never", style="#8a8a8a")
+        return Text("never", style=theme_style("muted"))
     ago = age_text(entry.ended or entry.started)
     return Text.assemble(f"{entry.kind} ", outcome_text(entry.outcome), f" {ago} ago")
 

@@ -13,10 +13,11 @@ from rich.text import Text
 from textual.widgets import Static
 
 from tui.core.rolls.events import ProbeSeen
+from tui.widgets.theme import theme_style
 
 BARS = "▁▂▃▄▅▆▇█"
 DOWN_BAR = "█"
-UP_STYLE, DOWN_STYLE, SLOW_STYLE = "#5fd75f", "bold #ff5f5f", "#ffd75f"
+UP_STYLE, DOWN_STYLE, SLOW_STYLE = "complete", "failed", "warning"  # the theme's style names
 SLOW_S = 1.0  # a probe slower than this is drawn in yellow
 
 
@@ -60,10 +61,11 @@ class ProbeTimeline:
         text = Text(no_wrap=True)
         for probe in shown:
             if not probe.up:
-                text.append(DOWN_BAR, style=DOWN_STYLE)
+                text.append(DOWN_BAR, style=theme_style(DOWN_STYLE))
                 continue
             level = min(len(BARS) - 1, int(probe.latency_s / top * (len(BARS) - 1)))
-            text.append(BARS[level], style=SLOW_STYLE if probe.latency_s >= SLOW_S else UP_STYLE)
+            slow = probe.latency_s >= SLOW_S
+            text.append(BARS[level], style=theme_style(SLOW_STYLE if slow else UP_STYLE))
         return text
 
 
@@ -106,7 +108,7 @@ class AvailabilityTimeline(Static):
             text.append("no probes yet", style="dim")
             return text
         text.append(f"{len(line.probes)} probes  ")
-        text.append(f"{line.down} down", style=DOWN_STYLE if line.down else UP_STYLE)
+        text.append(f"{line.down} down", style=theme_style(DOWN_STYLE if line.down else UP_STYLE))
         latency = line.last_latency_ms
         if latency is not None:
             text.append(f"  latency {latency} ms", style="dim")
@@ -116,7 +118,7 @@ class AvailabilityTimeline(Static):
         else:
             total, longest = line.outage_s, line.longest_outage_s
             label = "outage ≈"
-        style = DOWN_STYLE if total else UP_STYLE
+        style = theme_style(DOWN_STYLE if total else UP_STYLE)
         text.append(f"\n{label} {total:.1f} s  longest {longest:.1f} s", style=style)
         text.append("\n")
         text.append_text(line.sparkline(width))

@@ -30,16 +30,19 @@ from tui.core.rolls.events import (
 from tui.core.rolls.wording import clock as clock_words
 from tui.core.rolls.wording import describe
 from tui.widgets.resource_board import CATEGORY_STYLE, category_of
+from tui.widgets.theme import ThemeStyles
 
 MAX_LINES = 2000
 TIME_WIDTH = 8
 BLANK_TIME = " " * TIME_WIDTH
 CONTINUED = " " * (TIME_WIDTH + 2)  # a wrapped line goes on under the text, after the time
 MIN_WRAP_WIDTH = 30  # narrower than this (before the first layout) lines are not wrapped
-LEVEL_STYLE = {"warning:": "bold #ffd75f", "error:": "bold #ff5f5f", "throttled": "#ffd75f"}
+LEVEL_STYLE = ThemeStyles({"warning:": "warning-bold", "error:": "failed", "throttled": "warning"})
 TIME = re.compile(r"^\d\d:\d\d:\d\d")
 STACK_LINE = re.compile(r"^[\d: ]{8}  \S+ +(?P<status>[A-Z]+(?:_[A-Z]+)+)\b")
-MARKER = re.compile(r"^[\d: ]{8}  (?P<word>warning:|error:|throttled)")
+MARKER = re.compile(r"^[\d: ]{8}  (?P<word>warning:|error:)")
+# a throttle notice as `describe` words it: `<reason>: waiting N s before asking AWS again`
+THROTTLE = re.compile(r"^[\d: ]{8}  (?P<word>[^:]+): waiting .+ before asking AWS again")
 
 
 def clock(moment: datetime | None) -> str:
@@ -102,6 +105,10 @@ class StatusHighlighter(Highlighter):
         marker = MARKER.match(plain)
         if marker:
             text.stylize(LEVEL_STYLE[marker["word"]], *marker.span("word"))
+            return
+        throttle = THROTTLE.match(plain)
+        if throttle:
+            text.stylize(LEVEL_STYLE["throttled"], *throttle.span("word"))
 
 
 class EventLog(Log):

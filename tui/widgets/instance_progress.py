@@ -11,9 +11,10 @@ from textual.widgets import Static
 
 from tui.core.preflight import MIN_SAFE_PROCESSES
 from tui.core.rolls.events import InstanceProgress, ServiceProcesses
+from tui.widgets.theme import theme_style
 
-NEW_STYLE, OLD_STYLE, GONE_STYLE = "#5fd75f", "#ffd75f", "dim"
-SHORT_STYLE, RISK_STYLE = "bold #ff5f5f", "#ffd75f"
+NEW_STYLE, OLD_STYLE, GONE_STYLE = "complete", "warning", "gone"  # the theme's style names
+SHORT_STYLE, RISK_STYLE = "failed", "warning"
 
 
 def batch_bar(batch: int, batches: int) -> str:
@@ -23,7 +24,7 @@ def batch_bar(batch: int, batches: int) -> str:
 
 
 def instance_rows(progress: InstanceProgress) -> list[tuple[str, tuple[str, ...], str, str]]:
-    """(label, ids, style, what) rows; during a rollback the instances it launches have the
+    """(label, ids, style name, what) rows; during a rollback the instances it launches have the
     old key pair, so "new" would mislead: only those from before the roll and the gone."""
     if progress.rolling_back:
         return [
@@ -81,15 +82,15 @@ class InstanceReplacement(Static):
             if progress.rolling_back:
                 text.append(
                     f"rolling back: {progress.new_key_left} with the new key pair to replace  ",
-                    style=SHORT_STYLE,
+                    style=theme_style(SHORT_STYLE),
                 )
             text.append(f"batch {progress.batch} of {progress.batches}  ")
-            text.append(batch_bar(progress.batch, progress.batches), style=NEW_STYLE)
+            text.append(batch_bar(progress.batch, progress.batches), style=theme_style(NEW_STYLE))
             rows = instance_rows(progress)
             for label, ids, style, what in rows:
                 if ids:
                     text.append(f"\n  {label} ", style="bold")
-                    text.append(" ".join(ids), style=style)
+                    text.append(" ".join(ids), style=theme_style(style))
                     text.append(f"  {what}", style="dim")
         for (app, service), count in sorted(self.services.items()):
             style = (
@@ -100,5 +101,5 @@ class InstanceReplacement(Static):
                 else NEW_STYLE
             )
             text.append(f"\n  {app}/{service}", style="bold")
-            text.append(f"  {count.running}/{count.desired} running", style=style)
+            text.append(f"  {count.running}/{count.desired} running", style=theme_style(style))
         return text

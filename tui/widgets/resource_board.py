@@ -13,16 +13,14 @@ from rich.text import Text
 from textual.widgets import Static
 
 from tui.core.rolls.events import StackEventSeen
+from tui.widgets.theme import ThemeStyles
 
 PENDING, IN_PROGRESS, COMPLETE, FAILED = "pending", "in progress", "complete", "failed"
 CATEGORIES = (PENDING, IN_PROGRESS, COMPLETE, FAILED)
 # Rain's colours: in progress blue, complete green, failed or rollback red.
-CATEGORY_STYLE = {
-    PENDING: "#c0c0c0",
-    IN_PROGRESS: "bold #5fafff",
-    COMPLETE: "#5fd75f",
-    FAILED: "bold #ff5f5f",
-}
+CATEGORY_STYLE = ThemeStyles(
+    {PENDING: "pending", IN_PROGRESS: "in-progress", COMPLETE: "complete", FAILED: "failed"}
+)
 # Without AWS access the watch reports the rack's own status words (`GET /system`).
 RACK_STATUS_CATEGORY = {
     "updating": IN_PROGRESS,

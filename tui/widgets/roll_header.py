@@ -10,6 +10,7 @@ from textual.widgets import Static
 from tui.core.rolls.account_key import account_console_host
 from tui.core.rolls.events import Outcome
 from tui.widgets.resource_board import CATEGORY_STYLE, category_of
+from tui.widgets.theme import theme_style
 
 KIND_WORDS = {
     "rack-key": "rack API key",
@@ -25,14 +26,13 @@ def target_words(name: str) -> str:
     return name if host is None else f"your Console account ({host})"
 
 
-OUTCOME_WORDS = {
-    Outcome.SUCCEEDED: ("succeeded", "bold #000000 on #5fd75f"),
-    Outcome.ROLLED_BACK: ("rolled back", "bold #ffffff on #d70000"),
-    Outcome.FAILED: ("failed", "bold #ffffff on #d70000"),
-    Outcome.REFUSED: ("refused", "bold #000000 on #ffd75f"),
+OUTCOME_WORDS = {  # outcome -> (its words, the name of its badge's style in the theme)
+    Outcome.SUCCEEDED: ("succeeded", "succeeded-badge"),
+    Outcome.ROLLED_BACK: ("rolled back", "alarm-badge"),
+    Outcome.FAILED: ("failed", "alarm-badge"),
+    Outcome.REFUSED: ("refused", "refused-badge"),
 }
-STOPPED = ("stopped watching", "bold #000000 on #c0c0c0")
-PRODUCTION_STYLE = "bold #ffffff on #af005f"
+STOPPED = ("stopped watching", "stopped-badge")
 
 
 def elapsed_words(seconds: float) -> str:
@@ -91,11 +91,11 @@ class RollHeader(Static):
         text.append(f" via {s.route}")
         if s.production:
             text.append("  ")
-            text.append(" PRODUCTION ", style=PRODUCTION_STYLE)
+            text.append(" PRODUCTION ", style=theme_style("production-badge"))
         if s.ended:
             words, style = OUTCOME_WORDS.get(s.outcome, STOPPED) if s.outcome else STOPPED
             text.append("  ")
-            text.append(f" {words.upper()} ", style=style)
+            text.append(f" {words.upper()} ", style=theme_style(style))
         text.append("\nphase ", style="dim")
         text.append(s.phase, style="bold")
         text.append("   elapsed ", style="dim")

@@ -12,14 +12,15 @@ from tui.core.rolls.events import Outcome, RollKind
 from tui.core.rolls.instance_key import SSH_KEY_MISMATCH
 from tui.core.rolls.summary import RollSummary
 from tui.widgets.roll_header import KIND_WORDS, target_words
+from tui.widgets.theme import theme_style
 
-GOOD, BAD, WARN, DIM = "bold #5fd75f", "bold #ff5f5f", "#ffd75f", "dim"
+GOOD, BAD, WARN, DIM = "complete-bold", "failed", "warning", "gone"  # the theme's style names
 RETRYABLE = frozenset({Outcome.ROLLED_BACK, Outcome.FAILED})
 REASONS_NOTE = "CloudFormation's reasons:"  # the same reasons are listed under Failed resources
 
 
 def headline(summary: RollSummary) -> tuple[str, str]:
-    """(sentence, style) saying how the roll ended."""
+    """(sentence, the name of its style in the theme) saying how the roll ended."""
     what = KIND_WORDS.get(summary.kind, "key")
     rack = target_words(summary.rack)
     whose = f"the {what} of {rack}" if is_account_name(summary.rack) else f"{rack}'s {what}"
@@ -64,7 +65,7 @@ def outcome_text(
     """
     sentence, style = headline(summary)
     text = Text()
-    text.append(sentence, style=style)
+    text.append(sentence, style=theme_style(style))
     for error in dict.fromkeys(errors):
         if error == SSH_KEY_MISMATCH:
             continue
@@ -73,7 +74,7 @@ def outcome_text(
     if reasons:
         text.append("\nFailed resources:", style="bold")
         for reason in reasons:
-            text.append(f"\n  • {reason}", style=BAD)
+            text.append(f"\n  • {reason}", style=theme_style(BAD))
     probes = summary.probes
     if not probes:  # refused, unfinished, or no probe ran: no claim of zero downtime
         text.append("\nMeasured downtime: ", style="bold")
@@ -84,14 +85,14 @@ def outcome_text(
         text.append("\nMeasured downtime: ", style="bold")
         text.append(
             f"{downtime:.1f} s over {probes} probes (longest outage {longest:.1f} s)",
-            style=BAD if downtime else GOOD,
+            style=theme_style(BAD if downtime else GOOD),
         )
     if summary.old_key_refused is True:
-        text.append("\nThe rack refuses the old key.", style=GOOD)
+        text.append("\nThe rack refuses the old key.", style=theme_style(GOOD))
     for warning in dict.fromkeys(summary.warnings):
-        text.append(f"\n⚠ {warning}", style=WARN)
+        text.append(f"\n⚠ {warning}", style=theme_style(WARN))
     if SSH_KEY_MISMATCH in errors:
-        text.append(f"\n{SSH_KEY_MISMATCH}", style=BAD)
+        text.append(f"\n{SSH_KEY_MISMATCH}", style=theme_style(BAD))
     for note in dict.fromkeys(closing):
         if note not in errors and not note.startswith(REASONS_NOTE):
             text.append(f"\n{note}")

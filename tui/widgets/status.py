@@ -1,7 +1,8 @@
 """Status words, roll outcomes and badges in Rain's colours, and the banner of the app's modes.
 
 In progress blue, complete green, failed or rolled back red; production in its own colour
-so nobody mistakes it for staging (k9s's production skin).
+so nobody mistakes it for staging (k9s's production skin). The colours are the theme's
+(`tui/widgets/theme.py`); the tables below name its styles.
 """
 
 from __future__ import annotations
@@ -11,34 +12,29 @@ from datetime import UTC, datetime
 from rich.text import Text
 from textual.widgets import Static
 
-IN_PROGRESS_STYLE = "bold #5fafff"
-COMPLETE_STYLE = "#5fd75f"
-FAILED_STYLE = "bold #ff5f5f"
-UNKNOWN_STYLE = "#d7af5f"
-MUTED_STYLE = "#8a8a8a"
-PRODUCTION_STYLE = "bold #ffffff on #af005f"
-READ_ONLY_STYLE = "bold #000000 on #d7af5f"
+from tui.widgets.theme import theme_style
+
 READ_ONLY_SENTENCE = (
     "keyroll runs read-only (--read-only): it shows everything and changes nothing (no roll, "
     "switch or deletion)."
 )
 
-STATUS_STYLES = {
-    "running": COMPLETE_STYLE,
-    "updating": IN_PROGRESS_STYLE,
-    "converging": IN_PROGRESS_STYLE,
-    "creating": IN_PROGRESS_STYLE,
-    "deleting": IN_PROGRESS_STYLE,
-    "rollback": FAILED_STYLE,
-    "failed": FAILED_STYLE,
+STATUS_STYLES = {  # rack status -> the name of its style in the theme
+    "running": "complete",
+    "updating": "in-progress",
+    "converging": "in-progress",
+    "creating": "in-progress",
+    "deleting": "in-progress",
+    "rollback": "failed",
+    "failed": "failed",
 }
-OUTCOME_STYLES = {
-    "succeeded": COMPLETE_STYLE,
-    "rolled_back": FAILED_STYLE,
-    "failed": FAILED_STYLE,
-    "refused": UNKNOWN_STYLE,
-    "running": IN_PROGRESS_STYLE,
-    "unfinished": IN_PROGRESS_STYLE,
+OUTCOME_STYLES = {  # roll outcome -> the name of its style in the theme
+    "succeeded": "complete",
+    "rolled_back": "failed",
+    "failed": "failed",
+    "refused": "unknown",
+    "running": "in-progress",
+    "unfinished": "in-progress",
 }
 OUTCOME_WORDS = {"rolled_back": "rolled back"}
 
@@ -46,24 +42,25 @@ OUTCOME_WORDS = {"rolled_back": "rolled back"}
 def status_text(status: str) -> Text:
     """A rack status word (`running`, `updating`, ...) in its colour; `…` while unknown yet."""
     if not status:
-        return Text("…", style=MUTED_STYLE)
-    return Text(status, style=STATUS_STYLES.get(status, UNKNOWN_STYLE))
+        return Text("…", style=theme_style("muted"))
+    return Text(status, style=theme_style(STATUS_STYLES.get(status, "unknown")))
 
 
 def outcome_text(outcome: str | None) -> Text:
     """A roll outcome in its colour; None reads `unfinished`."""
     word = outcome or "unfinished"
-    return Text(OUTCOME_WORDS.get(word, word), style=OUTCOME_STYLES.get(word, UNKNOWN_STYLE))
+    style = theme_style(OUTCOME_STYLES.get(word, "unknown"))
+    return Text(OUTCOME_WORDS.get(word, word), style=style)
 
 
 def production_badge(production: bool) -> Text:
     """` PRODUCTION ` on its own colour, or nothing."""
-    return Text(" PRODUCTION ", style=PRODUCTION_STYLE) if production else Text("")
+    return Text(" PRODUCTION ", style=theme_style("production-badge")) if production else Text("")
 
 
 def read_only_badge(read_only: bool) -> Text:
     """` READ-ONLY ` for a rack keyroll may not roll, or nothing."""
-    return Text(" READ-ONLY ", style=READ_ONLY_STYLE) if read_only else Text("")
+    return Text(" READ-ONLY ", style=theme_style("read-only-badge")) if read_only else Text("")
 
 
 def mode_banner_text(*, sandboxed: bool, automatic: bool, scenario: str, read_only: bool) -> str:

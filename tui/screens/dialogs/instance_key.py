@@ -18,18 +18,15 @@ from tui.core.inventory import RackEntry
 from tui.core.preflight import MIN_SAFE_PROCESSES, PreflightReport
 from tui.screens.dialogs.base import Dialog
 from tui.screens.dialogs.typed import TypedConfirmation
+from tui.widgets.theme import theme_style
 
 ROUTES = ("rack", "cloudformation")
 ROUTE_LABELS = {
     "rack": "rack: the rack makes the key pair and saves it as its SSH key",
     "cloudformation": "cloudformation: keyroll makes the key pair and keeps its private key",
 }
-BLOCKER_STYLE, RISK_STYLE, WARNING_STYLE, GOOD_STYLE = (
-    "bold #ff5f5f",
-    "#ffd75f",
-    "#ffd75f",
-    "#5fd75f",
-)
+# the names of their styles in the theme
+BLOCKER_STYLE, RISK_STYLE, WARNING_STYLE, GOOD_STYLE = "failed", "warning", "warning", "complete"
 
 
 @dataclass(frozen=True)
@@ -49,21 +46,21 @@ def report_text(report: PreflightReport) -> Text:
         f"{len(report.instances)} instance(s), {report.services_checked} service(s) checked."
     )
     for blocker in report.blockers:
-        text.append(f"\n✖ {blocker}", style=BLOCKER_STYLE)
+        text.append(f"\n✖ {blocker}", style=theme_style(BLOCKER_STYLE))
     if report.risks:
         text.append(
             f"\n{len(report.risks)} service(s) run fewer than {MIN_SAFE_PROCESSES} processes:",
             style="bold",
         )
         for risk in report.risks:
-            text.append(f"\n⚠ {risk.sentence()}", style=RISK_STYLE)
+            text.append(f"\n⚠ {risk.sentence()}", style=theme_style(RISK_STYLE))
     for warning in report.warnings:
-        text.append(f"\n⚠ {warning}", style=WARNING_STYLE)
+        text.append(f"\n⚠ {warning}", style=theme_style(WARNING_STYLE))
     if report.ok and not report.warnings:
         text.append(
             f"\n✔ The stack is stable and every service runs at least {MIN_SAFE_PROCESSES} "
             "processes.",
-            style=GOOD_STYLE,
+            style=theme_style(GOOD_STYLE),
         )
     return text
 
@@ -115,7 +112,7 @@ class InstanceKeyrollDialog(Dialog[InstanceKeyRequest | None]):
             title = Text.assemble("Roll the instance SSH key of ", (rack.name, "bold"))
             if rack.production:
                 title.append("  ")
-                title.append(" PRODUCTION ", style="bold #ffffff on #af005f")
+                title.append(" PRODUCTION ", style=theme_style("production-badge"))
             yield Static(title, classes="dialog-title")
             with VerticalScroll(classes="dialog-body", id="instance-key-body"):
                 yield Static(report_text(report), classes="dialog-text", id="instance-key-report")

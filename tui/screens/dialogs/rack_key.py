@@ -17,6 +17,7 @@ from tui.core.inventory import VIA_CONSOLE, RackEntry
 from tui.screens.dialogs.base import Dialog
 from tui.screens.dialogs.confirm import ConfirmDialog
 from tui.screens.dialogs.typed import TypedConfirmation
+from tui.widgets.theme import theme_style
 
 ROUTE_LABELS = {
     "console": "console: the Console makes and keeps a random key",
@@ -105,7 +106,7 @@ class RackKeyRollDialog(Dialog[RackKeyRequest | None]):
             title = Text.assemble("Roll the rack API key of ", (rack.name, "bold"))
             if rack.production:
                 title.append("  ")
-                title.append(" PRODUCTION ", style="bold #ffffff on #af005f")
+                title.append(" PRODUCTION ", style=theme_style("production-badge"))
             yield Static(title, classes="dialog-title")
             with VerticalScroll(classes="dialog-body", id="rack-key-body"):
                 yield Static("Route", classes="dialog-label")
