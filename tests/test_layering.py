@@ -127,7 +127,8 @@ def test_imports_follow_the_table() -> None:
         # a client that imports core, as a type only
         (
             "tui.clients.rack",
-            "from typing import TYPE_CHECKING\nif TYPE_CHECKING:\n    from tui.core.journal import Journal\n",
+            "from typing import TYPE_CHECKING\n"
+            "if TYPE_CHECKING:\n    from tui.core.journal import Journal\n",
             "tui.core.journal",
         ),
         ("tui.widgets.status", "import tui.screens.rack\n", "tui.screens.rack"),

@@ -26,12 +26,12 @@ from tests.tui.roll_harness import (
 from tui.app import InventoryReloaded, KeyrollApp, StatusesFetched, rolls_running_text
 from tui.base.errors import BadInputError
 from tui.core.journal import Journal
+from tui.core.roll_targets import target_for
 from tui.core.rolls.events import Outcome
 from tui.core.rolls.rack_key import RackKeyRoll
 from tui.core.rolls.target import RollOptions
 from tui.core.status_schedule import StatusSchedule
 from tui.screens.racks import RacksScreen
-from tui.services.roll_targets import target_for
 from tui.services.workspace import Workspace, starts_on_sandbox
 
 ROOT = Path(__file__).resolve().parents[2]

@@ -25,6 +25,7 @@ from tui.clients.models import Instance
 from tui.core.inventory import RackEntry
 from tui.core.key_pair_cleanup import key_pair_report
 from tui.core.preflight import PreflightReport, ServiceRisk
+from tui.core.roll_targets import target_for
 from tui.core.settings import RackSettings
 from tui.screens.dialogs import (
     ConfirmDialog,
@@ -36,7 +37,6 @@ from tui.screens.dialogs import (
     RackKeyRequest,
     RackKeyRollDialog,
 )
-from tui.services.roll_targets import target_for
 from tui.services.workspace import Workspace
 
 __all__ = ["sandbox_workspaces"]  # the fixture is used by name
