@@ -118,11 +118,11 @@ class KeyrollApp(App[int]):
     ) -> None:
         super().__init__()
         self.args = args
-        self.auto_sandbox: bool = bool(getattr(args, "auto_sandbox", False))
-        self.scenario: str = str(getattr(args, "scenario", "ok"))
         self.session = DashboardSession(
             read_only=bool(getattr(args, "read_only", False)),
             sandboxed=bool(getattr(args, "sandbox", False)),
+            auto_sandbox=bool(getattr(args, "auto_sandbox", False)),
+            scenario=str(getattr(args, "scenario", "ok")),
             drive=self._run_roll,
             on_event=self._roll_event,
         )

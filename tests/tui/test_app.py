@@ -124,7 +124,7 @@ async def test_the_dashboard_command_starts_on_the_sandbox_by_itself(monkeypatch
     monkeypatch.setattr(KeyrollApp, "run", fake_run)
     args = dashboard_args(sandbox=False)
     assert dashboard.run(args) == 0
-    assert built[0].sandboxed and built[0].auto_sandbox
+    assert built[0].session.sandboxed and built[0].session.auto_sandbox
 
 
 async def test_read_only_hides_every_roll_action(make_app: Any) -> None:

@@ -68,12 +68,16 @@ class DashboardSession:
         *,
         read_only: bool = False,
         sandboxed: bool = False,
+        auto_sandbox: bool = False,
+        scenario: str = "ok",
         drive: RollDriver,
         on_event: RollEventSink | None = None,
         build: RollBuilder | None = None,
     ) -> None:
         self.read_only = read_only
-        self.sandboxed = sandboxed  # the Console's address is the sandbox's: shown in words
+        self.sandboxed = sandboxed  # the racks are simulated (`--sandbox`)
+        self.auto_sandbox = auto_sandbox  # on the sandbox because no real racks were found
+        self.scenario = scenario  # the sandbox's scenario
         self.rolls = RollRuns()
         self.workspace: Workspace | None = None
         self.inventory: Inventory | None = None

@@ -104,7 +104,7 @@ class AccountScreen(Screen[None]):
 
     def compose(self) -> ComposeResult:
         yield Header()
-        yield ModeBanner(id="banner")
+        yield ModeBanner(self.session, id="banner")
         with Vertical(id="account-body"):
             yield Static(id="account-card")
             yield Static(id="account-roll")

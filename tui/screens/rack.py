@@ -132,7 +132,7 @@ class RackScreen(Screen[None]):
 
     def compose(self) -> ComposeResult:
         yield Header()
-        yield ModeBanner(id="banner")
+        yield ModeBanner(self.session, id="banner")
         with VerticalScroll(id="rack-body"):  # a short terminal scrolls to the focused panel
             with Horizontal(id="rack-top"):
                 yield Static(id="rack-summary")
@@ -419,7 +419,7 @@ class RackScreen(Screen[None]):
     def _show_key_pairs(self, report: Any) -> None:
         from tui.screens.dialogs import KeyPairsDialog
 
-        self.app.push_screen(KeyPairsDialog(self.rack, report))
+        self.app.push_screen(KeyPairsDialog(self.rack, report, read_only=self.session.read_only))
 
     # l: Console re-link ----------------------------------------------------------------------
 

@@ -120,7 +120,7 @@ class RacksScreen(Screen[None]):
 
     def compose(self) -> ComposeResult:
         yield Header()
-        yield ModeBanner(id="banner")
+        yield ModeBanner(self.session, id="banner")
         with Vertical(id="racks-body"):
             yield Input(placeholder="filter: part of a name, source or status", id="filter")
             yield RackTable(id="racks", cursor_type="row", zebra_stripes=True)

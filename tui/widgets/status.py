@@ -7,9 +7,13 @@ so nobody mistakes it for staging (k9s's production skin).
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from typing import TYPE_CHECKING
 
 from rich.text import Text
 from textual.widgets import Static
+
+if TYPE_CHECKING:
+    from tui.core.session import DashboardSession
 
 IN_PROGRESS_STYLE = "bold #5fafff"
 COMPLETE_STYLE = "#5fd75f"
@@ -87,18 +91,22 @@ def mode_banner_text(*, sandboxed: bool, automatic: bool, scenario: str, read_on
 class ModeBanner(Static):
     """One line under the header saying the racks are simulated, or that nothing rolls."""
 
+    def __init__(self, session: DashboardSession, *, id: str | None = None) -> None:
+        super().__init__(id=id)
+        self.session = session
+
     def on_mount(self) -> None:
-        app = self.app
+        session = self.session
         text = mode_banner_text(
-            sandboxed=bool(getattr(app, "sandboxed", False)),
-            automatic=bool(getattr(app, "auto_sandbox", False)),
-            scenario=str(getattr(app, "scenario", "ok")),
-            read_only=bool(getattr(app, "read_only", False)),
+            sandboxed=session.sandboxed,
+            automatic=session.auto_sandbox,
+            scenario=session.scenario,
+            read_only=session.read_only,
         )
         self.update(text)
         self.display = bool(text)
-        self.set_class(bool(getattr(app, "sandboxed", False)), "-sandbox")
-        self.set_class(bool(getattr(app, "read_only", False)), "-read-only")
+        self.set_class(session.sandboxed, "-sandbox")
+        self.set_class(session.read_only, "-read-only")
 
 
 def age_text(iso: str | None, now: datetime | None = None) -> str:
