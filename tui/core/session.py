@@ -2,11 +2,11 @@
 
 One object, without Textual, holds the opened workspace, the inventory, the racks' statuses,
 each rack's last roll, the current rack, the rolls of this process (`RollRuns`), the status
-schedule and the status poller's clients. It decides: whether a roll may start
-(`roll_refusal`), which target a name designates (`target_for`), the options a roll runs
-with (`roll_options`), and builds every roll through `tui.core.rolls.factory.build_roll`
-(`start_roll`, `resume_roll`). Running the roll in a thread is the front end's job: the
-session hands each new run to the `RollDriver` it was given.
+schedule and the status poller's clients. It decides whether a roll may start
+(`roll_refusal`), which target a name designates (`target_for`) and the options a roll runs
+with (`roll_options`), and `start_roll` builds every roll (started, or resumed from a journal
+record) through `tui.core.rolls.factory.build_roll`. Running the roll in a thread is the
+front end's job: the session hands each new run to the `RollDriver` it was given.
 
 The roll engine, the journal and the HTTP clients load on first use (inside the methods),
 never when this module is imported: the dashboard's first frame does not wait for them.
@@ -39,25 +39,12 @@ if TYPE_CHECKING:  # the roll engine and its HTTP clients load with the first ro
 RollDriver = Callable[[RollRun, "RollRecord | None"], None]
 # Told of every event of every roll, from the roll's own thread.
 RollEventSink = Callable[[RollRun, "RollEvent"], None]
-RollBuilder = Callable[..., "Roll"]  # `tui.core.rolls.factory.build_roll`'s signature
 
 READ_ONLY_SENTENCE = (
     "keyroll runs read-only (--read-only): it shows everything and changes nothing (no roll, "
     "switch or deletion)."
 )
 STILL_OPENING = "keyroll is still opening its files; try again in a moment."
-
-
-def roll_refusal_of(read_only: bool, rack: RackEntry | None) -> str | None:
-    """Why no roll may start: read-only mode, or `rack` marked read_only; None if one may."""
-    if read_only:
-        return READ_ONLY_SENTENCE
-    if rack is not None and rack.read_only:
-        return (
-            f"{rack.name} is marked read_only in keyroll's settings; remove that mark to "
-            "roll its keys."
-        )
-    return None
 
 
 class DashboardSession:
@@ -72,7 +59,6 @@ class DashboardSession:
         scenario: str = "ok",
         drive: RollDriver,
         on_event: RollEventSink | None = None,
-        build: RollBuilder | None = None,
     ) -> None:
         self.read_only = read_only
         self.sandboxed = sandboxed  # the racks are simulated (`--sandbox`)
@@ -88,7 +74,6 @@ class DashboardSession:
         self.schedule = StatusSchedule(2.0, 30.0)
         self._drive = drive
         self._on_event = on_event
-        self._build = build  # None: the roll factory, imported with the first roll
         self._fleet: FleetStatus | None = None  # the status poller's kept-alive clients
         self._fleet_lock = threading.Lock()
         self._closed = False
@@ -124,7 +109,14 @@ class DashboardSession:
 
     def roll_refusal(self, rack: RackEntry | None = None) -> str | None:
         """Why no roll may start (read-only mode, or a rack marked read_only), or None."""
-        return roll_refusal_of(self.read_only, rack)
+        if self.read_only:
+            return READ_ONLY_SENTENCE
+        if rack is not None and rack.read_only:
+            return (
+                f"{rack.name} is marked read_only in keyroll's settings; remove that mark to "
+                "roll its keys."
+            )
+        return None
 
     def target_for(self, rack: str) -> RollTarget:
         """The roll target of `rack` (or `account@<console host>`); reads files: call it
@@ -167,20 +159,15 @@ class DashboardSession:
         roll (see `build_roll`). With `resume` (a journal record) the driver resumes it instead
         of starting it. Refused in read-only mode. The rack's status is polled at the next tick.
         """
-        from tui.core.rolls.factory import roll_kind
+        from tui.core.rolls import factory
 
         if self.read_only:
             raise RefusedError(READ_ONLY_SENTENCE)
-        kind = roll_kind(kind)
-        build = self._build
-        if build is None:
-            from tui.core.rolls.factory import build_roll
-
-            build = build_roll
+        kind = factory.roll_kind(kind)
         chosen = options if options is not None else self.roll_options(target)
 
         def make(emit: Callable[[RollEvent], None], cancel: threading.Event) -> Roll:
-            return build(
+            return factory.build_roll(
                 kind,
                 target,
                 route,
@@ -196,12 +183,6 @@ class DashboardSession:
         self._drive(run, resume)
         self.schedule.hurry(run.rack, time.monotonic())
         return run
-
-    def resume_roll(self, record: RollRecord) -> RollRun:
-        """Resume an unfinished roll of the journal on its own target (a worker's call: the
-        target reads files). Raises `KeyrollError` when its rack is gone."""
-        target = self.target_for(record.rack)
-        return self.start_roll(record.kind, target, record.route, resume=record)
 
     def roll_finished(self, run: RollRun, summary: Any) -> None:
         """Record a roll's end (from the driver's thread): its summary on the run."""
