@@ -22,10 +22,6 @@ UNKNOWN_STYLE = "#d7af5f"
 MUTED_STYLE = "#8a8a8a"
 PRODUCTION_STYLE = "bold #ffffff on #af005f"
 READ_ONLY_STYLE = "bold #000000 on #d7af5f"
-READ_ONLY_SENTENCE = (
-    "keyroll runs read-only (--read-only): it shows everything and changes nothing (no roll, "
-    "switch or deletion)."
-)
 
 STATUS_STYLES = {
     "running": COMPLETE_STYLE,
