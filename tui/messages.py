@@ -53,6 +53,9 @@ class RollUpdate:
 class DashboardSignals:
     """The app's broadcasts; screens subscribe in `on_mount` and are dropped when removed.
 
+    Subscribe without `immediate`: the callback then runs from the screen's own queue, where
+    an error fails loudly (an immediate callback's error is only logged by `Signal.publish`).
+    A screen reads the state it missed before mounting from the session in `on_mount`.
     Nothing is published once the app shuts down (a poller's last result may still arrive
     while the screens are being taken apart).
     """

@@ -121,7 +121,7 @@ class AccountScreen(Screen[None]):
     def on_mount(self) -> None:
         self.query_one("#account-card").border_title = "Convox account"
         self.query_one("#account-roll").display = False  # until a roll has something to say
-        self.signals.inventory_changed.subscribe(self, self.inventory_changed, immediate=True)
+        self.signals.inventory_changed.subscribe(self, self.inventory_changed)
         self.signals.roll_updated.subscribe(self, self.roll_updated)
         self.signals.roll_ended.subscribe(self, self.roll_ended)
         self._show()

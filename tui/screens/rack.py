@@ -157,8 +157,8 @@ class RackScreen(Screen[None]):
             self.query_one(table_id).border_title = title
         self._show_summary()
         self.query_one("#instances").loading = True
-        self.signals.inventory_changed.subscribe(self, self.inventory_changed, immediate=True)
-        self.signals.statuses_changed.subscribe(self, self.statuses_changed, immediate=True)
+        self.signals.inventory_changed.subscribe(self, self.inventory_changed)
+        self.signals.statuses_changed.subscribe(self, self.statuses_changed)
         self.signals.roll_ended.subscribe(self, self.roll_ended)
         self._fetch()
         if self.start_action in START_ACTIONS:

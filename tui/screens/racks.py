@@ -134,9 +134,9 @@ class RacksScreen(Screen[None]):
         self.query_one("#filter", Input).display = False
         table.focus()
         signals = self.signals
-        signals.inventory_changed.subscribe(self, self.inventory_changed, immediate=True)
-        signals.statuses_changed.subscribe(self, self.statuses_changed, immediate=True)
-        signals.workspace_failed.subscribe(self, self.workspace_failed, immediate=True)
+        signals.inventory_changed.subscribe(self, self.inventory_changed)
+        signals.statuses_changed.subscribe(self, self.statuses_changed)
+        signals.workspace_failed.subscribe(self, self.workspace_failed)
         signals.roll_ended.subscribe(self, self.roll_ended)
         if self.session.inventory is not None:
             self.inventory_changed()
