@@ -31,6 +31,7 @@ if TYPE_CHECKING:  # the roll engine and its HTTP clients load with the first ro
     from tui.core.journal import HistoryEntry, RollRecord
     from tui.core.rolls.base import Roll
     from tui.core.rolls.events import RollEvent, RollKind
+    from tui.core.rolls.summary import RollSummary
     from tui.core.rolls.target import RollOptions, RollTarget
     from tui.core.workspace import Workspace
 
@@ -184,7 +185,7 @@ class DashboardSession:
         self.schedule.hurry(run.rack, time.monotonic())
         return run
 
-    def roll_finished(self, run: RollRun, summary: Any) -> None:
+    def roll_finished(self, run: RollRun, summary: RollSummary) -> None:
         """Record a roll's end (from the driver's thread): its summary on the run."""
         self.rolls.finish(run, summary)
 
