@@ -1,12 +1,15 @@
 """The keyroll dashboard: one Textual app over the roll engine of `tui.core`.
 
-The app owns what outlives a screen: the workspace (opened in a thread from the start, see
-`tui.services.workspace_opening`; the first frame never waits for it), the inventory, the
-racks' statuses (polled in the background, 2 s for racks with a roll running, 30 s
-otherwise), and the rolls of this process. Rolls run in thread workers; their events come
-back as `RollUpdated` / `RollEnded` messages, which the app forwards to the screen the
-person is looking at. One handler turns every failed worker into a notification with the
-error's sentence.
+What outlives a screen is the `DashboardSession` (tui/core/session.py): the workspace, the
+inventory, the racks' statuses, the rolls of this process, and the one way a roll starts. The
+app creates it and hands it to every screen, and does what needs Textual: it opens the
+workspace in a thread from the start (see `tui.services.workspace_opening`; the first frame
+never waits for it), polls the racks' statuses in a worker (2 s for racks with a roll
+running, 30 s otherwise), runs each roll in a thread worker, asks a roll's questions in a
+dialog, and broadcasts every change through `DashboardSignals` (tui/messages.py). Screens ask
+it to show another screen with the messages `OpenRack`, `OpenAccount`, `OpenRoll` and
+`SwitchRack`. One handler turns every failed worker into a notification with the error's
+sentence.
 """
 
 from __future__ import annotations
@@ -14,43 +17,48 @@ from __future__ import annotations
 import argparse
 import gc
 import threading
-import time
-from collections.abc import Callable
-from dataclasses import dataclass, replace
-from typing import TYPE_CHECKING, Any, ClassVar
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, ClassVar, TypeVar
 
 from textual import events, work
 from textual.app import App
 from textual.binding import Binding, BindingType
 from textual.message import Message
-from textual.screen import ModalScreen, Screen
+from textual.screen import Screen
+from textual.signal import Signal
 from textual.worker import Worker, WorkerState, get_current_worker
 
-from tui.base.errors import KeyrollError, RefusedError
-from tui.core.inventory import Inventory, RackEntry, RackStatus
-from tui.core.roll_runs import Emit, RollRun, RollRuns
+from tui.base.errors import KeyrollError
+from tui.core.inventory import Inventory, RackStatus
+from tui.core.roll_runs import RollRun
+from tui.core.session import READ_ONLY_SENTENCE, STILL_OPENING, DashboardSession
 from tui.core.settings import Settings, SettingsError
-from tui.core.status_schedule import StatusSchedule
-from tui.messages import RollEnded, RollUpdated
+from tui.messages import (
+    DashboardSignals,
+    OpenAccount,
+    OpenRack,
+    OpenRoll,
+    RollEnded,
+    RollUpdate,
+    RollUpdated,
+    SwitchRack,
+)
 from tui.palette import RackCommands
 from tui.screens import breakpoints
-from tui.services.workspace import Workspace, open_workspace
+from tui.services.workspace import open_workspace
 from tui.services.workspace_opening import (
     OpenedWorkspace,
     WorkspaceOpener,
     WorkspaceOpening,
     read_last_rolls,
 )
-from tui.widgets.status import READ_ONLY_SENTENCE
 from tui.widgets.theme import KEYROLL_THEME, KEYROLL_VARIABLES
 
 if TYPE_CHECKING:  # the roll engine and its HTTP clients load in workers, off the first frame
-    from tui.core.fleet_status import FleetStatus
     from tui.core.journal import HistoryEntry, RollRecord
-    from tui.core.rolls.base import Roll
     from tui.core.rolls.events import RollEvent
-    from tui.core.rolls.target import RollOptions, RollTarget
 
+Published = TypeVar("Published")
 POLL_TICK_S = 0.5  # the poller looks at least this often for a rack a roll just hurried
 
 
@@ -114,17 +122,15 @@ class KeyrollApp(App[int]):
         self.register_theme(KEYROLL_THEME)
         self.theme = KEYROLL_THEME.name
         self.args = args
-        self.read_only: bool = bool(getattr(args, "read_only", False))
-        self.sandboxed: bool = bool(getattr(args, "sandbox", False))
-        self.auto_sandbox: bool = bool(getattr(args, "auto_sandbox", False))
-        self.scenario: str = str(getattr(args, "scenario", "ok"))
-        self.rolls = RollRuns()
-        self.workspace: Workspace | None = None
-        self.inventory: Inventory | None = None
-        self.statuses: dict[str, RackStatus] = {}
-        self.last_rolls: dict[str, HistoryEntry] = {}
-        self.current_rack: str | None = None
-        self.schedule = StatusSchedule(2.0, 30.0)
+        self.session = DashboardSession(
+            read_only=bool(getattr(args, "read_only", False)),
+            sandboxed=bool(getattr(args, "sandbox", False)),
+            auto_sandbox=bool(getattr(args, "auto_sandbox", False)),
+            scenario=str(getattr(args, "scenario", "ok")),
+            drive=self._run_roll,
+            on_event=self._roll_event,
+        )
+        self.signals = DashboardSignals(self)
         # `keyroll` starts the opening before it imports Textual (tui.dashboard);
         # otherwise it starts with the app
         self._opener = opener
@@ -132,9 +138,6 @@ class KeyrollApp(App[int]):
         self._workspace_shown = False
         self._racks_screen: Screen[Any] | None = None
         self._quitting = False
-        self._fleet: FleetStatus | None = None  # the status poller's kept-alive clients
-        self._fleet_lock = threading.Lock()
-        self._fleet_closed = False
 
     def get_theme_variable_defaults(self) -> dict[str, str]:
         """keyroll's colours in every theme, so the stylesheet holds in any of them."""
@@ -148,26 +151,21 @@ class KeyrollApp(App[int]):
         opened = self._started_opening().ready()
         if opened is not None:  # the racks are in the first frame: no loading frame first
             self._take_workspace(opened)
-        self._racks_screen = RacksScreen()
+        self._racks_screen = RacksScreen(self.session, self.signals)
         return self._racks_screen
 
     def on_mount(self) -> None:
         self.call_after_refresh(_end_startup)
         self._show_roll_count()
         self._started_opening()  # here, not in the worker's thread: one opening only
-        if self.workspace is None:
+        if self.session.workspace is None:
             self._open_workspace()
         else:
             self._workspace_shown = True
             self.call_later(self._workspace_ready, self._started_opening().wait())
 
     def on_unmount(self) -> None:
-        for run in self.rolls.running():
-            run.cancel.set()  # the journal keeps them: the next start offers to resume them
-        with self._fleet_lock:
-            fleet, self._fleet, self._fleet_closed = self._fleet, None, True
-        if fleet is not None:
-            fleet.close()
+        self.session.close()  # running rolls stop: the next start offers to resume them
         if self._opening is not None:
             self._opening.close()
 
@@ -175,23 +173,35 @@ class KeyrollApp(App[int]):
         """Show the rack screen of `name`, then run one of its actions (`roll_rack_key`, ...)."""
         from tui.screens.rack import RackScreen
 
-        entry = self.inventory.find(name) if self.inventory else None
+        entry = self.session.find_rack(name)
         if entry is None:
             self.notify(f"keyroll knows no rack {name}.", severity="error")
             return
-        self.push_screen(RackScreen(entry, action=action))
+        self.push_screen(RackScreen(self.session, self.signals, entry, action=action))
 
     def open_account(self, action: str | None = None) -> None:
         """Show the account screen, then run `roll` or `paste` if asked."""
         from tui.screens.account import AccountScreen
 
-        self.push_screen(AccountScreen(action=action))
+        self.push_screen(AccountScreen(self.session, self.signals, action=action))
 
     def open_roll(self, run: RollRun) -> None:
         """Show the live view of `run` (rendered from its history, then following it)."""
         from tui.screens.roll import RollScreen
 
-        self.push_screen(RollScreen(run))
+        self.push_screen(RollScreen(self.session, self.signals, run))
+
+    def on_open_rack(self, message: OpenRack) -> None:
+        self.open_rack(message.name, message.action)
+
+    def on_open_account(self, message: OpenAccount) -> None:
+        self.open_account(message.action)
+
+    def on_open_roll(self, message: OpenRoll) -> None:
+        self.open_roll(message.run)
+
+    def on_switch_rack(self, message: SwitchRack) -> None:
+        self.switch_rack(message.name)
 
     def action_help(self) -> None:
         from tui.screens.help import HelpScreen
@@ -202,7 +212,7 @@ class KeyrollApp(App[int]):
         self.push_screen(HelpScreen.for_screen(self.screen))
 
     def action_quit_keyroll(self) -> None:
-        running = self.rolls.running()
+        running = self.session.rolls.running()
         if not running:
             self._quit()
             return
@@ -241,14 +251,9 @@ class KeyrollApp(App[int]):
         return self._opening
 
     def _take_workspace(self, opened: OpenedWorkspace) -> None:
-        """Hold the opened workspace's state (screens are told separately)."""
-        self.workspace = opened.workspace
-        self.inventory = opened.inventory
-        self.last_rolls = opened.last_rolls
-        self.current_rack = opened.current
-        settings = opened.workspace.settings
-        self.schedule = StatusSchedule(settings.poll_active_s, settings.poll_idle_s)
-        self._use_keymap(settings)
+        """The session holds the opened workspace's state (screens are told separately)."""
+        self.session.open(opened.workspace, opened.inventory, opened.last_rolls, opened.current)
+        self._use_keymap(opened.workspace.settings)
 
     def _use_keymap(self, settings: Settings) -> None:
         """The person's `[keymap]`; one naming a key id keyroll lacks is reported, not used."""
@@ -264,7 +269,7 @@ class KeyrollApp(App[int]):
             return
         self._workspace_shown = True
         self._take_workspace(message.opened)
-        self._tell_screens("inventory_changed")
+        self._publish(self.signals.inventory_changed, None)
         self._workspace_ready(message.opened)
 
     def _workspace_ready(self, opened: OpenedWorkspace) -> None:
@@ -287,39 +292,39 @@ class KeyrollApp(App[int]):
         description="Reading the racks again",
     )
     def _reload_inventory(self) -> None:
-        from tui.services.roll_targets import inventory_for
+        from tui.core.roll_targets import inventory_for
 
-        workspace = self.workspace
+        workspace = self.session.workspace
         if workspace is None:
             return
         self.post_message(InventoryReloaded(inventory_for(workspace), read_last_rolls(workspace)))
 
     def on_inventory_reloaded(self, message: InventoryReloaded) -> None:
-        self.inventory = message.inventory
-        self.last_rolls = message.last_rolls
-        self._tell_screens("inventory_changed")
+        self.session.reloaded(message.inventory, message.last_rolls)
+        self._publish(self.signals.inventory_changed, None)
 
     def switch_rack(self, name: str) -> None:
         """Make `name` keyroll's current rack and, unless turned off, the Convox CLI's."""
-        if self.read_only:  # a switch writes keyroll's state and the Convox CLI's files
+        if self.session.read_only:  # a switch writes keyroll's state and the Convox CLI's files
             self.notify(READ_ONLY_SENTENCE, severity="warning")
             return
         self._switch(name)
 
     @work(thread=True, exit_on_error=False, group="switch", description="Switching racks")
     def _switch(self, name: str) -> None:
-        from tui.services.switch import match_rack, switch_to
+        from tui.core.roll_targets import match_rack
+        from tui.services.switch import switch_to
 
-        workspace, inventory = self.workspace, self.inventory
+        workspace, inventory = self.session.workspace, self.session.inventory
         if workspace is None or inventory is None:
-            raise KeyrollError("keyroll is still opening its files; try again in a moment.")
+            raise KeyrollError(STILL_OPENING)
         rack = match_rack(inventory.racks, name)
         written = switch_to(workspace, inventory, rack)
         self.call_from_thread(self._switched, rack.name, written, str(workspace.cli.path))
 
     def _switched(self, name: str, written: list[str], cli_dir: str) -> None:
-        self.current_rack = name
-        self._tell_screens("inventory_changed")
+        self.session.current_rack = name
+        self._publish(self.signals.inventory_changed, None)
         detail = f" Convox CLI: wrote {', '.join(written)} in {cli_dir}." if written else ""
         self.notify(f"Switched to {name}.{detail}", title="Switched")
 
@@ -335,115 +340,29 @@ class KeyrollApp(App[int]):
     def _poll_statuses(self) -> None:
         worker = get_current_worker()
         while not worker.is_cancelled:
-            inventory, workspace = self.inventory, self.workspace
-            if inventory is None or workspace is None:
-                return
-            names = [r.name for r in inventory.racks]
-            active = {run.rack for run in self.rolls.running()}
-            due = self.schedule.due(names, time.monotonic())
-            if due:
-                racks = [r for r in inventory.racks if r.name in due]
-                fleet = self._status_fleet(_with_fresh_keys(inventory, workspace))
-                if fleet is None:
-                    return  # the app is closing
-                statuses = fleet.refresh(racks)
-                self.schedule.polled(due, active, time.monotonic())
+            statuses = self.session.poll_due()
+            if statuses is None:
+                return  # no workspace, or the app is closing
+            if statuses:
                 self.post_message(StatusesFetched(statuses))
-            wait = self.schedule.wait_s(names, time.monotonic(), cap=POLL_TICK_S)
-            worker.cancelled_event.wait(max(wait, 0.05))
-
-    def _status_fleet(self, inventory: Inventory) -> FleetStatus | None:
-        """The app's one `FleetStatus`, made at the first poll (it loads httpx), now polling
-        with `inventory`; None once the app has closed it."""
-        from tui.core.fleet_status import FleetStatus
-
-        with self._fleet_lock:
-            if self._fleet_closed:
-                return None
-            if self._fleet is None:
-                self._fleet = FleetStatus(inventory)
-            else:
-                self._fleet.use(inventory)
-            return self._fleet
-
-    def _forget_status_client(self, rack: str) -> None:
-        """The next poll of `rack` builds a new client (its keys changed, or a roll ended)."""
-        with self._fleet_lock:
-            fleet = self._fleet
-        if fleet is not None:
-            fleet.forget(rack)
+            worker.cancelled_event.wait(max(self.session.next_poll_s(cap=POLL_TICK_S), 0.05))
 
     def on_statuses_fetched(self, message: StatusesFetched) -> None:
-        self.statuses.update(message.statuses)
-        self._tell_screens("statuses_changed", message.statuses)
+        self.session.statuses_polled(message.statuses)
+        self._publish(self.signals.statuses_changed, message.statuses)
 
-    def _tell_screens(self, method: str, *args: Any) -> None:
-        """Call `method` on every screen of the stack that has it (racks, rack, account).
-
-        A screen still composing gets the call once it has mounted (its widgets are not there
-        yet); once the app shuts down no screen does: their widgets are being taken apart while
-        a poller's last message may still arrive.
-        """
-        if not self.is_running:
-            return
-        for screen in self.screen_stack:
-            handler = getattr(screen, method, None)
-            if not callable(handler):
-                continue
-            if screen.is_mounted:
-                handler(*args)
-            else:
-                screen.call_later(handler, *args)
+    def _publish(self, signal: Signal[Published], data: Published) -> None:
+        """Tell the screens that subscribed; none once the app shuts down (their widgets are
+        being taken apart while a poller's last message may still arrive)."""
+        if self.is_running:
+            signal.publish(data)
 
     # rolls ----------------------------------------------------------------------------------
 
-    def target_for(self, rack: str) -> RollTarget:
-        """The roll target of `rack` (or `account@<console host>`); call it from a worker."""
-        from tui.services.roll_targets import target_for
-
-        if self.workspace is None:
-            raise KeyrollError("keyroll is still opening its files; try again in a moment.")
-        return target_for(self.workspace, rack, self.inventory)
-
-    def roll_options(self, target: RollTarget, **overrides: object) -> RollOptions:
-        """The options a roll of `target` runs with: the settings' intervals, waiting to the end."""
-        from tui.core.rolls.target import RollOptions
-
-        return RollOptions.from_settings(target.settings, **overrides)
-
-    def roll_refusal(self, rack: RackEntry | None = None) -> str | None:
-        """Why no roll may start (read-only mode, or a rack marked read_only), or None."""
-        if self.read_only:
-            return READ_ONLY_SENTENCE
-        if rack is not None and rack.read_only:
-            return (
-                f"{rack.name} is marked read_only in keyroll's settings; remove that mark to "
-                "roll its keys."
-            )
-        return None
-
-    def start_roll(
-        self,
-        rack: str,
-        kind: str,
-        route: str,
-        make: Callable[[Emit, threading.Event], Roll],
-        *,
-        resume: RollRecord | None = None,
-    ) -> RollRun:
-        """Build a roll with `make(emit, cancel)` and run it in a thread worker.
-
-        With `resume`, the worker calls `run_resumed(resume, confirm)` instead of `run()`;
-        its questions go to a `ConfirmDialog`. Events come back as `RollUpdated`, the end
-        as `RollEnded`.
-        """
-        if self.read_only:
-            raise RefusedError(READ_ONLY_SENTENCE)
-        run = self.rolls.start(rack, kind, route, make, on_event=self._roll_event)
+    def _run_roll(self, run: RollRun, resume: RollRecord | None) -> None:
+        """The session's driver: run a new roll in a thread worker (resumed with `resume`)."""
         self._drive_roll(run, resume)
-        self.schedule.hurry(rack, time.monotonic())
         self._show_roll_count()
-        return run
 
     def _roll_event(self, run: RollRun, event: RollEvent) -> None:
         self.post_message(RollUpdated(run, event))  # from the roll's thread: post only
@@ -467,10 +386,10 @@ class KeyrollApp(App[int]):
             summary.messages.append(
                 f"The roll stopped on an unexpected {type(error).__name__}; see `keyroll history`."
             )
-            self.rolls.finish(run, summary)
+            self.session.roll_finished(run, summary)
             self.post_message(RollEnded(run))
             raise
-        self.rolls.finish(run, summary)
+        self.session.roll_finished(run, summary)
         self.post_message(RollEnded(run))
 
     def confirm_from_thread(self, question: str) -> bool:
@@ -494,26 +413,15 @@ class KeyrollApp(App[int]):
         return answer[0]
 
     def on_roll_updated(self, message: RollUpdated) -> None:
-        self._forward(RollUpdated(message.run, message.event))
+        self._publish(self.signals.roll_updated, RollUpdate(message.run, message.event))
 
     def on_roll_ended(self, message: RollEnded) -> None:
         run = message.run
         self._show_roll_count()
-        self._forget_status_client(run.rack)
-        self.schedule.hurry(run.rack, time.monotonic())
+        self.session.roll_ended(run)
         self._tell_outcome(run)
         self._reload_inventory()
-        self._forward(RollEnded(run))
-
-    def _forward(self, message: RollUpdated | RollEnded) -> None:
-        """Hand a roll message to the screen in view (under any dialog), not back to the app."""
-        message.stop()  # handled by that screen only: it must not bubble back here
-        if not self.is_running:
-            return
-        for screen in reversed(self.screen_stack):
-            if not isinstance(screen, ModalScreen):
-                screen.post_message(message)
-                return
+        self._publish(self.signals.roll_ended, run)
 
     def _tell_outcome(self, run: RollRun) -> None:
         summary = run.summary
@@ -545,7 +453,7 @@ class KeyrollApp(App[int]):
             self.notify(f"The {what} {word}. {why}".strip(), severity="error", timeout=10)
 
     def _show_roll_count(self) -> None:
-        self.sub_title = rolls_running_text(len(self.rolls.running()))
+        self.sub_title = rolls_running_text(len(self.session.rolls.running()))
 
     # resuming -------------------------------------------------------------------------------
 
@@ -555,18 +463,16 @@ class KeyrollApp(App[int]):
 
     def resume_rolls(self, records: list[RollRecord]) -> None:
         """Resume `records` (unfinished rolls from the journal), each in its own worker."""
-        if self.read_only:
+        if self.session.read_only:
             self.notify(READ_ONLY_SENTENCE, severity="warning")
             return
         self._prepare_resume(records)
 
     @work(thread=True, exit_on_error=False, group="resume", description="Resuming rolls")
     def _prepare_resume(self, records: list[RollRecord]) -> None:
-        from tui.core.rolls.factory import build_roll
-
         for record in records:
             try:
-                target = self.target_for(record.rack)
+                target = self.session.target_for(record.rack)
             except KeyrollError as error:
                 self.call_from_thread(
                     self.notify,
@@ -575,21 +481,8 @@ class KeyrollApp(App[int]):
                     timeout=10,
                 )
                 continue
-            options = self.roll_options(target)
-
-            def make(
-                emit: Emit,
-                cancel: threading.Event,
-                target: RollTarget = target,
-                record: RollRecord = record,
-                options: RollOptions = options,
-            ) -> Roll:
-                return build_roll(
-                    record.kind, target, record.route, options=options, emit=emit, cancel=cancel
-                )
-
             self.call_from_thread(
-                self.start_roll, record.rack, record.kind, record.route, make, resume=record
+                self.session.start_roll, record.kind, target, record.route, resume=record
             )
 
     # workers --------------------------------------------------------------------------------
@@ -609,7 +502,8 @@ class KeyrollApp(App[int]):
             )
         self.notify(text, title=event.worker.description or "", severity="error", timeout=10)
         if event.worker.group == "workspace":
-            self._tell_screens("workspace_failed", text)
+            self.session.workspace_failure = text
+            self._publish(self.signals.workspace_failed, text)
 
 
 def _end_startup() -> None:
@@ -618,12 +512,3 @@ def _end_startup() -> None:
     if not gc.isenabled():
         gc.freeze()
         gc.enable()
-
-
-def _with_fresh_keys(inventory: Inventory, workspace: Workspace) -> Inventory:
-    """The inventory with the keystore's keys read again (a roll may have added a new one)."""
-    keys: dict[str, list[Any]] = {}
-    for host, held in inventory.keys_by_host.items():
-        fresh = workspace.keystore.keys_for(host)
-        keys[host] = fresh + [k for k in held if k not in fresh]
-    return replace(inventory, keys_by_host=keys)

@@ -59,7 +59,7 @@ async def start_instance_keyroll(pilot: Pilot[Any], app: KeyrollApp, rack: str) 
     from tui.screens.rack import RackScreen
     from tui.screens.roll import RollScreen
 
-    await wait_until(pilot, lambda: app.inventory is not None, 20.0, "the inventory")
+    await wait_until(pilot, lambda: app.session.inventory is not None, 20.0, "the inventory")
     app.open_rack(rack)
     await wait_until(pilot, lambda: isinstance(app.screen, RackScreen), 20.0, "the rack screen")
     await pilot.press("k")

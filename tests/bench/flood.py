@@ -17,7 +17,6 @@ import asyncio
 import json
 import subprocess
 import sys
-import threading
 import time
 from datetime import UTC, datetime
 from pathlib import Path
@@ -30,9 +29,10 @@ from textual.widgets import DataTable
 from tests.bench.common import Figure, p95, spread, under
 from tests.bench.dashboard_driver import SIZE, SandboxWorkspace, dashboard_args, wait_until
 from tui.app import KeyrollApp
-from tui.core.roll_runs import Emit, RollRun
+from tui.core.roll_runs import RollRun
+from tui.core.rolls import factory
 from tui.core.rolls.base import Roll
-from tui.core.rolls.events import Outcome, StackEventSeen
+from tui.core.rolls.events import Outcome, RollKind, StackEventSeen
 from tui.sandbox.runtime import Sandbox
 
 EVENTS = 10_000
@@ -143,16 +143,28 @@ async def _measure(app: KeyrollApp, delays: KeyDelays) -> dict[str, Any]:
             idle.append(await delays.press(pilot, table))
             await asyncio.sleep(KEY_GAP_S)
         await delays.settle()
-        target = app.target_for("dev")
+        target = app.session.target_for("dev")
         flood: list[FloodRoll] = []
 
-        def make(emit: Emit, cancel: threading.Event) -> Roll:
+        def build_flood(kind: Any, target: Any, route: str, **choices: Any) -> Roll:
             flood.append(
-                FloodRoll(target, "rack", count=EVENTS, rate=RATE, emit=emit, cancel=cancel)
+                FloodRoll(
+                    target,
+                    route,
+                    count=EVENTS,
+                    rate=RATE,
+                    emit=choices["emit"],
+                    cancel=choices["cancel"],
+                )
             )
             return flood[0]
 
-        run: RollRun = app.start_roll("dev", "rack-key", "rack", make)
+        # the session builds its rolls with the roll factory: here, the flood roll instead
+        build_roll, factory.build_roll = factory.build_roll, build_flood
+        try:
+            run: RollRun = app.session.start_roll(RollKind.RACK_KEY, target, "rack")
+        finally:
+            factory.build_roll = build_roll
         loaded = []
         while run.running:
             loaded.append(await delays.press(pilot, table))

@@ -19,7 +19,7 @@ LATER_MODULES = (
     "tui.core.rolls.summary",
     "tui.core.journal",
     "tui.core.fleet_status",
-    "tui.services.roll_targets",
+    "tui.core.roll_targets",
 )
 
 

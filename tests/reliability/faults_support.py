@@ -25,6 +25,7 @@ from tui.base.errors import KeyrollError
 from tui.base.secret import Secret
 from tui.core.convox_cli import CONFIG_ENV, CliConfig
 from tui.core.keystore import Keystore
+from tui.core.roll_targets import account_target, journal_for, target_for
 from tui.core.rolls.account_key import AccountKeyRoll
 from tui.core.rolls.base import Roll
 from tui.core.rolls.events import Outcome
@@ -38,7 +39,6 @@ from tui.core.settings import AwsSettings, Settings, load_settings
 from tui.sandbox.aws_throttle import ThrottleGate
 from tui.sandbox.runtime import Sandbox
 from tui.sandbox.write_config import write_config
-from tui.services.roll_targets import account_target, journal_for, target_for
 from tui.services.workspace import Workspace
 
 SPEED = 100.0  # a rack-key update (~20 simulated s) takes ~0.2 s

@@ -170,7 +170,7 @@ async def _drive_dashboard(
         await pilot.click("#rack-key-start")
         await on("RollScreen")
         await capture("roll-running")
-        run = app.rolls.all()[0]
+        run = app.session.rolls.all()[0]
         await wait_for(pilot, lambda: not run.running, 60, "the dashboard's roll")
         await capture("roll-finished")
         await pilot.press("escape")

@@ -12,13 +12,13 @@ import pytest
 
 from tui.core.convox_cli import CONFIG_ENV, CliConfig
 from tui.core.keystore import Keystore
+from tui.core.roll_targets import target_for
 from tui.core.rolls.events import RollEvent
 from tui.core.rolls.target import RollOptions, RollTarget
 from tui.core.settings import load_settings
 from tui.sandbox.aws_server import AwsEndpoint
 from tui.sandbox.runtime import Sandbox
 from tui.sandbox.write_config import write_config
-from tui.services.roll_targets import target_for
 from tui.services.workspace import Workspace
 
 SPEED = 60.0  # a three-instance keyroll (about 60 simulated seconds) takes about 1 s

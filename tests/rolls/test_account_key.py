@@ -16,10 +16,10 @@ from tui.base.errors import BadInputError
 from tui.base.secret import Secret
 from tui.clients.console import ConsoleClient
 from tui.clients.console_actions import roll_account_key
+from tui.core.roll_targets import account_target, journal_for, target_for
 from tui.core.rolls.account_key import AccountKeyRoll, check_pasted_key, is_account_name
 from tui.core.rolls.events import Outcome, PhaseChanged, RollEvent
 from tui.core.rolls.target import RollOptions, RollTarget
-from tui.services.roll_targets import account_target, journal_for, target_for
 from tui.services.workspace import Workspace, open_workspace
 
 FAST = RollOptions(poll_s=0.05, probe_s=0.05, verify_s=3.0)

@@ -25,6 +25,7 @@ from tests.rolls.instance_key_support import (
 )
 from tests.stepping import stepping
 from tui.base.errors import BadInputError
+from tui.core.roll_targets import journal_for
 from tui.core.rolls.events import (
     InstanceProgress,
     Note,
@@ -35,7 +36,6 @@ from tui.core.rolls.events import (
 from tui.core.rolls.instance_key import SSH_KEY_MISMATCH, InstanceKeyRoll
 from tui.core.rolls.summary import RollSummary
 from tui.sandbox.runtime import Sandbox
-from tui.services.roll_targets import journal_for
 
 __all__ = ["aws_env", "with_aws"]  # fixtures, used by name
 pytestmark = pytest.mark.usefixtures("aws_env")

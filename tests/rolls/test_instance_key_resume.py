@@ -23,11 +23,11 @@ from tests.rolls.instance_key_support import (
 )
 from tests.stepping import stepping
 from tui.core.journal import RollRecord
+from tui.core.roll_targets import journal_for
 from tui.core.rolls.events import Outcome, PhaseChanged, RollEvent
 from tui.core.rolls.instance_key import SSH_KEY_MISMATCH, InstanceKeyRoll
 from tui.core.rolls.summary import RollSummary
 from tui.sandbox.runtime import Sandbox
-from tui.services.roll_targets import journal_for
 from tui.services.workspace import Workspace
 
 __all__ = ["aws_env", "with_aws"]

@@ -10,13 +10,13 @@ from pathlib import Path
 from tests.aws_support import aws_env
 from tests.rolls.instance_key_support import sandbox_workspace, target
 from tests.stepping import POLL_TIMEOUT_S, step_until
+from tui.core.roll_targets import journal_for, target_for
 from tui.core.rolls.events import Outcome, Phase, PhaseChanged, RollEvent
 from tui.core.rolls.instance_key import InstanceKeyRoll
 from tui.core.rolls.lost_answer import ROLLBACK_UNSEEN
 from tui.core.rolls.rack_key import RackKeyRoll
 from tui.core.rolls.resume import resume_all
 from tui.core.rolls.target import RollOptions
-from tui.services.roll_targets import journal_for, target_for
 from tui.services.workspace import Workspace
 
 __all__ = ["aws_env"]

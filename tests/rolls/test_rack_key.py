@@ -16,12 +16,12 @@ from tests.conftest import record_figure
 from tests.stepping import stepping
 from tui.base.key_rules import generate_rack_key
 from tui.base.secret import Secret
+from tui.core.roll_targets import target_for
 from tui.core.rolls.events import Outcome, ProbeSeen, RollEvent
 from tui.core.rolls.rack_key import RackKeyRoll
 from tui.core.rolls.resume import resume_all
 from tui.core.rolls.target import RollOptions
 from tui.sandbox.runtime import Sandbox
-from tui.services.roll_targets import target_for
 from tui.services.workspace import Workspace, open_workspace, sandbox_workspace
 
 FAST = RollOptions(poll_s=0.05, probe_s=0.05, verify_s=5.0)
@@ -249,6 +249,6 @@ def test_resume_asks_before_requesting_a_stored_key(open_ws: Callable[..., Works
 
 
 def ws_journal(ws: Workspace) -> Any:
-    from tui.services.roll_targets import journal_for
+    from tui.core.roll_targets import journal_for
 
     return journal_for(ws)

@@ -12,11 +12,11 @@ import pytest
 from tests.aws_support import aws_env
 from tests.rolls.instance_key_support import sandbox_workspace, target
 from tests.stepping import stepping
+from tui.core.roll_targets import journal_for, target_for
 from tui.core.rolls.events import Outcome, Phase, PhaseChanged, RollEvent
 from tui.core.rolls.rack_key import RackKeyRoll
 from tui.core.rolls.resume import resume_all
 from tui.core.rolls.target import RollOptions
-from tui.services.roll_targets import journal_for, target_for
 
 __all__ = ["aws_env"]
 FAST = RollOptions(poll_s=0.05, probe_s=0.05, poll_jitter=0.0, verify_s=5.0, watch_timeout_s=30)

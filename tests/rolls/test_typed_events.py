@@ -28,7 +28,7 @@ from tui.core.rolls.events import (
 from tui.core.rolls.summary import RollSummary
 from tui.core.rolls.target import RollOptions
 from tui.core.rolls.watch import MODE_RACK_API, UpdateWatch
-from tui.services.roll_targets import account_target
+from tui.core.roll_targets import account_target
 from tui.services.workspace import Workspace, open_workspace
 
 FAST = RollOptions(poll_s=0.0, probe_s=0.05, verify_s=3.0)

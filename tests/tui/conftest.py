@@ -102,7 +102,8 @@ async def until_statuses(pilot: Any, app: KeyrollApp, timeout: float = WAIT_S) -
     await wait_until(
         pilot,
         lambda: (
-            app.inventory is not None and all(r.name in app.statuses for r in app.inventory.racks)
+            app.session.inventory is not None
+            and all(r.name in app.session.statuses for r in app.session.inventory.racks)
         ),
         timeout,
         "every rack's status",

@@ -1,8 +1,8 @@
 """Test harness for the roll screen and dialogs: a small app, sandbox workspaces, replays.
 
-`RollHarness` is a test app that plays the app's part of the contract (start a roll in a
-thread worker, forward its messages to the roll screen on top, open a roll); the screen
-and dialogs under test are the product's.
+`RollHarness` is a test app that plays the app's part of the contract (a dashboard session
+whose rolls run in a thread worker, their events published as the app's signals, a roll
+screen opened on a run); the screen and dialogs under test are the product's.
 """
 
 from __future__ import annotations
@@ -26,7 +26,9 @@ from textual.pilot import Pilot
 from textual.widget import Widget
 
 from tests.aws_support import scrub_aws_env
-from tui.core.roll_runs import Emit, RollRun, RollRuns
+from tui.core.journal import RollRecord
+from tui.core.roll_runs import Emit, RollRun
+from tui.core.rolls import factory
 from tui.core.rolls.base import Roll
 from tui.core.rolls.events import (
     Finished,
@@ -43,7 +45,8 @@ from tui.core.rolls.events import (
 from tui.core.rolls.instance_key import SSH_KEY_MISMATCH
 from tui.core.rolls.summary import RollSummary
 from tui.core.rolls.target import RollOptions
-from tui.messages import RollEnded, RollUpdated
+from tui.core.session import DashboardSession
+from tui.messages import DashboardSignals, OpenRoll, RollEnded, RollUpdate, RollUpdated
 from tui.screens.roll import RollScreen
 from tui.services.workspace import Workspace, open_workspace
 
@@ -71,41 +74,46 @@ def sandbox_workspaces() -> Iterator[Callable[..., Workspace]]:
 
 
 class RollHarness(App[None]):
-    """A test app with the contract's roll API: `start_roll`, `open_roll`, `rolls`."""
+    """A test app with the contract's roll API: a session, `start_roll`, `open_roll`, `rolls`."""
 
     def __init__(self, *, read_only: bool = False) -> None:
         super().__init__()
-        self.rolls = RollRuns()
-        self.read_only = read_only
+        self.session = DashboardSession(
+            read_only=read_only, drive=self._run_roll, on_event=self._roll_event
+        )
+        self.signals = DashboardSignals(self)
+        self.rolls = self.session.rolls
         self.opened: list[RollRun] = []
 
     def start_roll(
         self, rack: str, kind: str, route: str, make: Callable[[Emit, threading.Event], Roll]
     ) -> RollRun:
-        run = self.rolls.start(
-            rack, kind, route, make, on_event=lambda r, e: self.post_message(RollUpdated(r, e))
-        )
-        self._run_roll(run)
+        """Run the roll the test's `make` builds (held or scripted) as the app runs one."""
+        run = self.rolls.start(rack, kind, route, make, on_event=self._roll_event)
+        self._run_roll(run, None)
         return run
 
+    def _roll_event(self, run: RollRun, event: RollEvent) -> None:
+        self.post_message(RollUpdated(run, event))
+
     @work(thread=True, exit_on_error=False, group="rolls", description="Running a roll")
-    def _run_roll(self, run: RollRun) -> None:
-        assert run.roll is not None
-        self.rolls.finish(run, run.roll.run())
+    def _run_roll(self, run: RollRun, resume: RollRecord | None) -> None:
+        assert run.roll is not None and resume is None
+        self.session.roll_finished(run, run.roll.run())
         self.post_message(RollEnded(run))
 
     def open_roll(self, run: RollRun) -> None:
         self.opened.append(run)
-        self.push_screen(RollScreen(run))
+        self.push_screen(RollScreen(self.session, self.signals, run))
+
+    def on_open_roll(self, message: OpenRoll) -> None:
+        self.open_roll(message.run)
 
     def on_roll_updated(self, message: RollUpdated) -> None:
-        # forward to a roll screen only: other screens would bubble it back here
-        if isinstance(self.screen, RollScreen):
-            self.screen.post_message(RollUpdated(message.run, message.event))
+        self.signals.roll_updated.publish(RollUpdate(message.run, message.event))
 
     def on_roll_ended(self, message: RollEnded) -> None:
-        if isinstance(self.screen, RollScreen):
-            self.screen.post_message(RollEnded(message.run))
+        self.signals.roll_ended.publish(message.run)
 
 
 class ReplayApp(App[None]):
@@ -114,11 +122,14 @@ class ReplayApp(App[None]):
     def __init__(self, run: RollRun, *, read_only: bool = False) -> None:
         super().__init__()
         self.run_under_test = run
-        self.read_only = read_only
-        self.rolls = RollRuns()
+        self.session = DashboardSession(read_only=read_only, drive=self._no_roll)
+        self.signals = DashboardSignals(self)
+
+    def _no_roll(self, run: RollRun, resume: RollRecord | None) -> None:
+        raise AssertionError("a replay starts no roll")
 
     def on_mount(self) -> None:
-        self.push_screen(RollScreen(self.run_under_test))
+        self.push_screen(RollScreen(self.session, self.signals, self.run_under_test))
 
 
 class FrozenRun(RollRun):
@@ -307,6 +318,19 @@ def held_before_end(
         return make(emit_held, cancel)
 
     return build
+
+
+def hold_rolls_until(monkeypatch: pytest.MonkeyPatch, gate: threading.Event) -> None:
+    """Every roll the roll factory builds from now on starts only once `gate` is set (see
+    `held_until`): for rolls the dashboard's session starts itself."""
+    build_roll = factory.build_roll
+
+    def held_build(*args: Any, **kwargs: Any) -> Roll:
+        return held_until(gate, lambda _emit, _cancel: build_roll(*args, **kwargs))(
+            kwargs["emit"], kwargs["cancel"]
+        )
+
+    monkeypatch.setattr(factory, "build_roll", held_build)
 
 
 def held_until(

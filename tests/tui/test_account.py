@@ -47,7 +47,7 @@ async def test_r_rolls_the_key_and_shows_the_new_one_once(make_app: Any) -> None
         new = world.console.api_key
         assert new != old
         await until_shown(pilot, new.reveal())  # once, in the dialog
-        run = app.rolls.all()[0]
+        run = app.session.rolls.all()[0]
         assert run.summary is not None and run.summary.outcome is Outcome.SUCCEEDED
         assert isinstance(run.roll, AccountKeyRoll) and run.roll.new_key is None
         host = opener.sandbox.console_host
@@ -78,8 +78,10 @@ async def test_p_saves_a_key_rolled_in_the_web_console(make_app: Any) -> None:
         await pilot.press(*rolled_elsewhere.reveal())
         assert rolled_elsewhere.reveal() not in screen_text(app)  # masked while typed
         await pilot.press("enter")
-        await wait_until(pilot, lambda: bool(app.rolls.all()) and not app.rolls.all()[0].running)
-        run = app.rolls.all()[0]
+        await wait_until(
+            pilot, lambda: bool(app.session.rolls.all()) and not app.session.rolls.all()[0].running
+        )
+        run = app.session.rolls.all()[0]
         assert run.summary is not None and run.summary.outcome is Outcome.SUCCEEDED
         host = opener.sandbox.console_host
         assert opener.workspace.keystore.current(host) == rolled_elsewhere
@@ -98,8 +100,10 @@ async def test_p_refuses_a_key_the_console_does_not_accept(make_app: Any) -> Non
         await pilot.press("p")
         await wait_until(pilot, lambda: type(app.screen).__name__ == "PasteKeyDialog")
         await pilot.press(*"NotTheAccountKeyAtAll0123456789abcdefGH12", "enter")
-        await wait_until(pilot, lambda: bool(app.rolls.all()) and not app.rolls.all()[0].running)
-        run = app.rolls.all()[0]
+        await wait_until(
+            pilot, lambda: bool(app.session.rolls.all()) and not app.session.rolls.all()[0].running
+        )
+        run = app.session.rolls.all()[0]
         assert run.summary is not None and run.summary.outcome is Outcome.FAILED
         refused = [e.text for e in run.events if isinstance(e, Note) and e.level == "error"]
         assert refused and "refused the pasted key (nothing was saved)" in refused[0]

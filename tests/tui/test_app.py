@@ -11,13 +11,14 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
+import pytest
 from textual import events
 from textual.widgets import DataTable
 
 from tests.tui.conftest import SIZE, dashboard_args, until_statuses
 from tests.tui.roll_harness import (
     WAIT_S,
-    held_until,
+    hold_rolls_until,
     screen_text,
     until_closed,
     until_shown,
@@ -26,25 +27,20 @@ from tests.tui.roll_harness import (
 from tui.app import InventoryReloaded, KeyrollApp, StatusesFetched, rolls_running_text
 from tui.base.errors import BadInputError
 from tui.core.journal import Journal
-from tui.core.rolls.events import Outcome
+from tui.core.roll_runs import RollRun
+from tui.core.roll_targets import target_for
+from tui.core.rolls.events import Outcome, RollKind
 from tui.core.rolls.rack_key import RackKeyRoll
 from tui.core.rolls.target import RollOptions
 from tui.core.status_schedule import StatusSchedule
 from tui.screens.racks import RacksScreen
-from tui.services.roll_targets import target_for
 from tui.services.workspace import Workspace, starts_on_sandbox
 
 ROOT = Path(__file__).resolve().parents[2]
 
 
-def rack_key_make(app: KeyrollApp, rack: str, route: str) -> Any:
-    target = app.target_for(rack)
-    options = app.roll_options(target)
-
-    def make(emit: Any, cancel: threading.Event) -> RackKeyRoll:
-        return RackKeyRoll(target, route, options=options, emit=emit, cancel=cancel)
-
-    return make
+def start_rack_key_roll(app: KeyrollApp, rack: str, route: str) -> RollRun:
+    return app.session.start_roll(RollKind.RACK_KEY, app.session.target_for(rack), route)
 
 
 def read_only_notes(app: KeyrollApp) -> list[str]:
@@ -76,7 +72,7 @@ async def test_first_frame_comes_before_the_workspace_opens(make_app: Any) -> No
         await until_shown(
             pilot, "SANDBOX (--sandbox): these racks are simulated", "no roll running"
         )
-        assert app.inventory is None
+        assert app.session.inventory is None
         assert app.query_one("#racks", DataTable).loading
         release.set()
         await until_statuses(pilot, app)
@@ -128,7 +124,7 @@ async def test_the_dashboard_command_starts_on_the_sandbox_by_itself(monkeypatch
     monkeypatch.setattr(KeyrollApp, "run", fake_run)
     args = dashboard_args(sandbox=False)
     assert dashboard.run(args) == 0
-    assert built[0].sandboxed and built[0].auto_sandbox
+    assert built[0].session.sandboxed and built[0].session.auto_sandbox
 
 
 async def test_read_only_hides_every_roll_action(make_app: Any) -> None:
@@ -138,7 +134,7 @@ async def test_read_only_hides_every_roll_action(make_app: Any) -> None:
     async with app.run_test(size=SIZE) as pilot:
         await until_statuses(pilot, app)
         assert "READ-ONLY: nothing is rolled, switched or deleted" in screen_text(app)
-        commands = {c.text: c for c in palette_commands(app)}
+        commands = {c.text: c for c in palette_commands(app.session, app)}
         assert "Roll the API key of dev (disabled)" in commands
         assert "Instance keyroll of acme/production (disabled)" in commands
         assert "Roll the account key (disabled)" in commands
@@ -154,31 +150,27 @@ async def test_read_only_hides_every_roll_action(make_app: Any) -> None:
             pilot, lambda: len(read_only_notes(app)) == before + 2, what="r, k refused"
         )
         assert type(app.screen).__name__ == "RackScreen"  # no dialog opened
-        assert app.rolls.all() == []
+        assert app.session.rolls.all() == []
         commands["Roll the API key of dev (disabled)"].run()
         await wait_until(pilot, lambda: len(read_only_notes(app)) == before + 3, what="its refusal")
         try:
-            app.start_roll("dev", "rack-key", "rack", rack_key_make(app, "dev", "rack"))
+            start_rack_key_roll(app, "dev", "rack")
         except Exception as error:
             assert "read-only" in str(error)
         else:
             raise AssertionError("start_roll ran in read-only mode")
 
 
-async def test_two_rolls_at_once_are_counted_in_the_header(make_app: Any) -> None:
+async def test_two_rolls_at_once_are_counted_in_the_header(
+    make_app: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
     app, opener = make_app()
     async with app.run_test(size=SIZE) as pilot:
         await until_statuses(pilot, app)
         both_seen = threading.Event()  # the rolls start once the header has counted them
-        first = app.start_roll(
-            "dev", "rack-key", "rack", held_until(both_seen, rack_key_make(app, "dev", "rack"))
-        )
-        second = app.start_roll(
-            "acme/staging",
-            "rack-key",
-            "console",
-            held_until(both_seen, rack_key_make(app, "acme/staging", "console")),
-        )
+        hold_rolls_until(monkeypatch, both_seen)
+        first = start_rack_key_roll(app, "dev", "rack")
+        second = start_rack_key_roll(app, "acme/staging", "console")
         await until_shown(pilot, "2 rolls running")
         assert app.sub_title == "2 rolls running"
         both_seen.set()
@@ -231,8 +223,8 @@ async def test_unfinished_rolls_are_offered_for_resume_at_start(make_app: Any) -
         row = dev_row(text)
         assert "rack-key" in row and "watching" in row
         await pilot.press("enter")
-        await wait_until(pilot, lambda: len(app.rolls.all()) == 1, what="the resumed roll")
-        run = app.rolls.all()[0]
+        await wait_until(pilot, lambda: len(app.session.rolls.all()) == 1, what="the resumed roll")
+        run = app.session.rolls.all()[0]
         assert (run.rack, run.kind, run.route) == ("dev", "rack-key", "rack")
         await wait_until(pilot, lambda: not run.running, what="the resumed roll to end")
         assert run.summary is not None and run.summary.outcome is Outcome.SUCCEEDED
@@ -255,7 +247,7 @@ async def test_resume_later_leaves_the_journal_alone(make_app: Any) -> None:
         await wait_until(pilot, lambda: type(app.screen).__name__ == "ResumeScreen")
         await pilot.press("escape")
         await wait_until(pilot, lambda: type(app.screen).__name__ == "RacksScreen")
-        assert app.rolls.all() == []
+        assert app.session.rolls.all() == []
         assert opener.workspace is not None
         journal = Journal(opener.workspace.state_dir / "rolls", opener.workspace.keystore)
         assert len(journal.unfinished()) == 1
@@ -284,9 +276,12 @@ async def test_the_app_polls_with_the_settings_intervals(make_app: Any) -> None:
     app, _ = make_app()
     async with app.run_test(size=SIZE) as pilot:
         await until_statuses(pilot, app)
-        assert (app.schedule.active_s, app.schedule.idle_s) == (0.2, 1.0)
-        run = app.start_roll("dev", "rack-key", "rack", rack_key_make(app, "dev", "rack"))
-        assert app.schedule.interval_of("dev", {r.rack for r in app.rolls.running()}) == 0.2
+        assert (app.session.schedule.active_s, app.session.schedule.idle_s) == (0.2, 1.0)
+        run = start_rack_key_roll(app, "dev", "rack")
+        assert (
+            app.session.schedule.interval_of("dev", {r.rack for r in app.session.rolls.running()})
+            == 0.2
+        )
         await wait_until(pilot, lambda: not run.running, what="the roll")
 
 
@@ -322,12 +317,12 @@ async def test_a_status_poll_reaching_a_screen_still_composing_waits_for_it(
     app, _ = make_app()
     async with app.run_test(size=SIZE) as pilot:
         await until_statuses(pilot, app)
-        polled = {"dev": replace(app.statuses["dev"], status="updating")}
-        screen = RacksScreen()
+        polled = {"dev": replace(app.session.statuses["dev"], status="updating")}
+        screen = RacksScreen(app.session, app.signals)
         app.push_screen(screen)
         assert not screen.is_mounted
         app.on_statuses_fetched(StatusesFetched(polled))  # what the poller's message does
-        app.on_inventory_reloaded(InventoryReloaded(app.inventory, app.last_rolls))
+        app.on_inventory_reloaded(InventoryReloaded(app.session.inventory, app.session.last_rolls))
         await wait_until(pilot, lambda: screen.is_mounted, what="the new racks screen")
         await wait_until(pilot, lambda: "updating" in screen_text(app), what="the polled status")
     assert app._exception is None
@@ -339,10 +334,10 @@ async def test_a_status_poll_arriving_during_shutdown_reaches_no_screen(make_app
     async with app.run_test(size=SIZE) as pilot:
         await until_statuses(pilot, app)
         racks = app.screen
-        polled = {"dev": replace(app.statuses["dev"], status="updating")}
+        polled = {"dev": replace(app.session.statuses["dev"], status="updating")}
         app._running = False  # where App._shutdown begins, before it prunes the screens
         racks.query_one("#racks").remove()
         app.on_statuses_fetched(StatusesFetched(polled))
-        app.on_inventory_reloaded(InventoryReloaded(app.inventory, app.last_rolls))
+        app.on_inventory_reloaded(InventoryReloaded(app.session.inventory, app.session.last_rolls))
         app._running = True
     assert app._exception is None

@@ -25,6 +25,7 @@ from tui.clients.models import Instance
 from tui.core.inventory import RackEntry
 from tui.core.key_pair_cleanup import key_pair_report
 from tui.core.preflight import PreflightReport, ServiceRisk
+from tui.core.roll_targets import target_for
 from tui.core.settings import RackSettings
 from tui.screens.dialogs import (
     ConfirmDialog,
@@ -36,7 +37,6 @@ from tui.screens.dialogs import (
     RackKeyRequest,
     RackKeyRollDialog,
 )
-from tui.services.roll_targets import target_for
 from tui.services.workspace import Workspace
 
 __all__ = ["sandbox_workspaces"]  # the fixture is used by name
@@ -60,10 +60,9 @@ def _no_aws(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
 class DialogHost(App[None]):
     """Pushes one dialog and records what it returns."""
 
-    def __init__(self, dialog: Screen[Any], *, read_only: bool = False) -> None:
+    def __init__(self, dialog: Screen[Any]) -> None:
         super().__init__()
         self.dialog = dialog
-        self.read_only = read_only
         self.results: list[Any] = []
 
     def on_mount(self) -> None:
@@ -252,7 +251,7 @@ async def test_key_pairs_dialog_deletes_the_unused_pairs_after_confirmation(
 
 
 async def test_key_pairs_dialog_in_read_only_mode_deletes_nothing() -> None:
-    app = DialogHost(KeyPairsDialog(DEV, []), read_only=True)
+    app = DialogHost(KeyPairsDialog(DEV, [], read_only=True))
     async with app.run_test(size=SIZE) as pilot:
         delete = app.screen.query_one("#key-pairs-delete", Button)
         assert delete.disabled and "read-only" in str(delete.label)

@@ -49,7 +49,7 @@ async def test_a_remapped_key_runs_its_action_and_the_old_key_does_not(make_app:
     app, opener = make_app()
     opener.before_yield = with_keymap({"help": "f1"})
     async with app.run_test(size=SIZE) as pilot:
-        await wait_for(pilot, lambda: app.inventory is not None, what="the racks")
+        await wait_for(pilot, lambda: app.session.inventory is not None, what="the racks")
         await pilot.press("f1")  # the new key of `help`
         await wait_for(pilot, lambda: isinstance(app.screen, HelpScreen), what="the help")
         await pilot.press("escape")

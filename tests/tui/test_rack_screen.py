@@ -72,7 +72,7 @@ async def test_r_rolls_the_rack_key_and_the_history_shows_it(make_app: Any) -> N
         await wait_until(pilot, lambda: type(app.screen).__name__ == "RackKeyRollDialog")
         await click(pilot, "#rack-key-start")
         await wait_until(pilot, lambda: type(app.screen).__name__ == "RollScreen", 10, "the roll")
-        run = app.rolls.all()[0]
+        run = app.session.rolls.all()[0]
         assert (run.rack, run.kind, run.route) == ("dev", "rack-key", "rack")
         await wait_until(pilot, lambda: not run.running, 30, "the roll to end")
         assert run.summary is not None and run.summary.outcome is Outcome.SUCCEEDED
@@ -99,7 +99,7 @@ async def test_k_runs_the_preflight_and_shows_its_report(make_app: Any) -> None:
         assert {f"{r.app}/{r.service}" for r in report.risks} == {"api/api", "worker/worker"}
         await pilot.press("escape")
         await wait_until(pilot, lambda: type(app.screen).__name__ == "RackScreen")
-        assert app.rolls.all() == []
+        assert app.session.rolls.all() == []
 
 
 async def test_w_without_a_roll_says_so(make_app: Any) -> None:

@@ -101,7 +101,7 @@ async def test_s_switches_keyroll_and_the_convox_cli(make_app: Any) -> None:
     async with app.run_test(size=SIZE) as pilot:
         await until_statuses(pilot, app)
         await pilot.press("down", "down", "s")  # dev
-        await wait_until(pilot, lambda: app.current_rack == "dev", what="the switch")
+        await wait_until(pilot, lambda: app.session.current_rack == "dev", what="the switch")
         workspace, sandbox = opener.workspace, opener.sandbox
         assert workspace is not None and sandbox is not None
         assert current_rack(workspace.state_dir) == "dev"
@@ -118,7 +118,7 @@ async def test_s_switches_keyroll_and_the_convox_cli(make_app: Any) -> None:
         await wait_until(pilot, lambda: "▸ dev" in dev_line(), what="dev marked current")
         # and back to a Console rack: the CLI's racks entry names org/name on the Console host
         await pilot.press("up", "up", "s")
-        await wait_until(pilot, lambda: app.current_rack == "acme/production")
+        await wait_until(pilot, lambda: app.session.current_rack == "acme/production")
         console_host = sandbox.console_host
         assert (cli / "host").read_text().strip() == console_host
         assert json.loads((cli / "racks").read_text())[console_host] == "acme/production"
@@ -132,7 +132,9 @@ async def test_the_palette_switches_and_opens_racks(make_app: Any) -> None:
         await pilot.press(*"Switch to acme/staging")
         await until_palette_offers(pilot, "Switch to acme/staging")
         await pilot.press("enter")
-        await wait_until(pilot, lambda: app.current_rack == "acme/staging", what="the switch")
+        await wait_until(
+            pilot, lambda: app.session.current_rack == "acme/staging", what="the switch"
+        )
         await pilot.press("ctrl+p")
         await pilot.press(*"Open dev")
         await until_palette_offers(pilot, "Open dev")

@@ -54,7 +54,7 @@ async def test_the_rack_screen_hides_r_k_and_l_and_says_why_when_pressed(make_ap
             await pilot.press(key)
             await wait_until(pilot, lambda b=before: len(read_only_notes(app)) > b, what=key)
             assert app.screen is screen  # no dialog opened
-        assert app.rolls.all() == []
+        assert app.session.rolls.all() == []
 
 
 async def test_the_account_screen_hides_roll_and_paste_and_says_why(make_app: Any) -> None:
@@ -70,7 +70,7 @@ async def test_the_account_screen_hides_roll_and_paste_and_says_why(make_app: An
             await pilot.press(key)
             await wait_until(pilot, lambda b=before: len(read_only_notes(app)) > b, what=key)
             assert app.screen is screen
-        assert app.rolls.all() == []
+        assert app.session.rolls.all() == []
 
 
 async def test_the_racks_screen_hides_switch_and_writes_no_file(make_app: Any) -> None:
@@ -80,13 +80,13 @@ async def test_the_racks_screen_hides_switch_and_writes_no_file(make_app: Any) -
         assert "switch" not in footer_actions(app)
         cli_dir = opener.workspace.cli.path
         before = sorted(p.name for p in cli_dir.iterdir()) if cli_dir.exists() else []
-        current = app.current_rack
+        current = app.session.current_rack
         await pilot.press("down", "s")
         await wait_until(pilot, lambda: bool(read_only_notes(app)), what="the refusal")
         refused = len(read_only_notes(app))
         app.switch_rack("dev")  # the palette's "Switch to dev" calls this
         await wait_until(pilot, lambda: len(read_only_notes(app)) > refused, what="its refusal")
-        assert app.current_rack == current
+        assert app.session.current_rack == current
         after = sorted(p.name for p in cli_dir.iterdir()) if cli_dir.exists() else []
         assert after == before
         assert not any(n.title == "Switched" for n in app._notifications)

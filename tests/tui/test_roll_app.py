@@ -6,10 +6,12 @@ import threading
 from collections.abc import Callable
 from typing import Any
 
+import pytest
+
 from tests.tui.conftest import SIZE, until_statuses
 from tests.tui.roll_harness import (
     click,
-    held_until,
+    hold_rolls_until,
     plain,
     screen_text,
     until_roll_outcome,
@@ -61,7 +63,7 @@ async def test_a_rack_key_roll_from_the_rack_screen_to_its_outcome(make_app: Mak
         assert key.reveal() not in "\n".join(screen.log_view.lines)
         await pilot.press("escape")
         assert isinstance(app.screen, RackScreen)
-        assert app.rolls.latest_for("dev") is run
+        assert app.session.rolls.latest_for("dev") is run
 
 
 async def test_a_rolled_back_keyroll_shows_the_mismatch_and_t_retries_it(
@@ -91,8 +93,8 @@ async def test_a_rolled_back_keyroll_shows_the_mismatch_and_t_retries_it(
         await pilot.press("t")
         await wait_until(pilot, lambda: isinstance(app.screen, ConfirmDialog), what="the question")
         await click(pilot, "#confirm-yes")
-        await wait_until(pilot, lambda: len(app.rolls.all()) == 2, what="the second roll")
-        second = app.rolls.all()[1]
+        await wait_until(pilot, lambda: len(app.session.rolls.all()) == 2, what="the second roll")
+        second = app.session.rolls.all()[1]
         assert (second.rack, second.kind, second.route) == ("dev", "instance-key", "rack")
         await wait_until(
             pilot,
@@ -116,18 +118,15 @@ async def test_a_preflight_refusal_allows_only_cancel(make_app: MakeApp) -> None
         assert "Rack dev is updating" in text and "cannot start" in text
         assert not app.screen.query("#instance-key-start")
         await pilot.press("escape")
-        assert isinstance(app.screen, RackScreen) and app.rolls.all() == []
+        assert isinstance(app.screen, RackScreen) and app.session.rolls.all() == []
 
 
-async def test_two_rolls_at_once_each_on_its_own_screen(make_app: MakeApp) -> None:
+async def test_two_rolls_at_once_each_on_its_own_screen(
+    make_app: MakeApp, monkeypatch: pytest.MonkeyPatch
+) -> None:
     app, _ = make_app()
     let_go = threading.Event()  # the rolls start once both are seen running, each on its screen
-    start_roll = app.start_roll
-
-    def held_start(rack: str, kind: str, route: str, make: Any, **options: Any) -> Any:
-        return start_roll(rack, kind, route, held_until(let_go, make), **options)
-
-    app.start_roll = held_start  # type: ignore[method-assign]
+    hold_rolls_until(monkeypatch, let_go)
     async with app.run_test(size=SIZE) as pilot:
         for name in ("dev", "acme/staging"):
             await open_rack(pilot, app, name)
@@ -143,12 +142,12 @@ async def test_two_rolls_at_once_each_on_its_own_screen(make_app: MakeApp) -> No
                 ),
                 what=f"the roll of {name}",
             )
-            running = [r.rack for r in app.rolls.running()]
+            running = [r.rack for r in app.session.rolls.running()]
             await pilot.press("escape", "escape")
         assert running == ["dev", "acme/staging"]
         await wait_until(pilot, lambda: "2 rolls running" in screen_text(app), what="the count")
-        dev = app.rolls.latest_for("dev")
-        staging = app.rolls.latest_for("acme/staging")
+        dev = app.session.rolls.latest_for("dev")
+        staging = app.session.rolls.latest_for("acme/staging")
         assert dev is not None and staging is not None
         app.open_roll(staging)
         await wait_until(pilot, lambda: isinstance(app.screen, RollScreen), what="staging's roll")

@@ -33,13 +33,13 @@ from tests.tui.roll_harness import (
     wait_until,
 )
 from tui.core.roll_runs import Emit, RollRun
+from tui.core.roll_targets import target_for
 from tui.core.rolls.base import Roll
 from tui.core.rolls.events import Note, Phase, PhaseChanged, ProbeSeen, StackEventSeen
 from tui.core.rolls.rack_key import RackKeyRoll
 from tui.messages import RollUpdated
 from tui.screens.dialogs import ConfirmDialog
 from tui.screens.roll import RollScreen
-from tui.services.roll_targets import target_for
 from tui.services.workspace import Workspace
 
 __all__ = ["sandbox_workspaces"]  # the fixture is used by name
@@ -161,7 +161,7 @@ async def test_c_stops_watching_and_the_journal_keeps_the_roll(
         assert "STOPPED WATCHING" in plain(screen.header_bar)
         assert "journal keeps the roll" in plain(screen.outcome)
         assert run.summary is not None and run.summary.outcome is None
-        from tui.services.roll_targets import journal_for
+        from tui.core.roll_targets import journal_for
 
         assert [r.roll_id for r in journal_for(ws).unfinished()] == [run.summary.roll_id]
         # once the roll is over, c is no longer offered

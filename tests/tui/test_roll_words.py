@@ -22,10 +22,10 @@ from tests.tui.roll_harness import (
 )
 from tui.commands.roll_progress import event_line as progress_line
 from tui.core.roll_runs import Emit
+from tui.core.roll_targets import target_for
 from tui.core.rolls.base import Roll
 from tui.core.rolls.events import InstanceProgress, Note, Phase, PhaseChanged
 from tui.core.rolls.instance_key import InstanceKeyRoll
-from tui.services.roll_targets import target_for
 from tui.services.workspace import Workspace
 
 __all__ = ["sandbox_workspaces"]  # the fixture is used by name

@@ -24,8 +24,8 @@ async def test_racks_opened_before_the_app_runs_are_in_its_first_frame() -> None
         # no loading frame first: the table was filled as the screen mounted
         assert not table.loading
         assert table.row_count == len(opened.inventory.racks) > 0
-        assert app.inventory is opened.inventory
-        await wait_until(pilot, lambda: bool(app.statuses), what="the first status poll")
+        assert app.session.inventory is opened.inventory
+        await wait_until(pilot, lambda: bool(app.session.statuses), what="the first status poll")
 
 
 async def test_a_failed_opening_is_one_sentence_on_screen() -> None:
@@ -42,7 +42,7 @@ async def test_a_failed_opening_is_one_sentence_on_screen() -> None:
             ),
             what="the opening's failure as a notification",
         )
-        assert app.workspace is None
+        assert app.session.workspace is None
 
 
 async def test_keyroll_pauses_garbage_collection_only_until_its_first_frame() -> None:
@@ -51,6 +51,6 @@ async def test_keyroll_pauses_garbage_collection_only_until_its_first_frame() ->
         assert not gc.isenabled()
         async with app.run_test(size=SIZE) as pilot:
             await wait_until(pilot, gc.isenabled, what="garbage collection back on")
-            await wait_until(pilot, lambda: app.inventory is not None, what="the racks")
+            await wait_until(pilot, lambda: app.session.inventory is not None, what="the racks")
     finally:
         gc.enable()

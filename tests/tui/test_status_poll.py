@@ -18,11 +18,11 @@ async def test_polls_go_through_one_fleet_that_keeps_its_clients(make_app: Any) 
     app, opener = make_app()
     async with app.run_test(size=SIZE) as pilot:
         await until_statuses(pilot, app)
-        fleet = app._fleet
+        fleet = app.session._fleet
         assert isinstance(fleet, FleetStatus)
-        assert app.inventory is not None
+        assert app.session.inventory is not None
         first = fleet.clients_made
-        assert first == len([r for r in app.inventory.racks if r.host])
+        assert first == len([r for r in app.session.inventory.racks if r.host])
         world = opener.sandbox.world
         reads = _system_reads(world)
         # Two more idle polls of every rack (FAST_SETTINGS: every second).
@@ -32,8 +32,8 @@ async def test_polls_go_through_one_fleet_that_keeps_its_clients(make_app: Any) 
             timeout=30.0,
             what="two more polls",
         )
-        assert app._fleet is fleet
+        assert app.session._fleet is fleet
         assert fleet.clients_made == first  # no poll built a client: connections were kept
-        assert {s.status for s in app.statuses.values()} >= {"running"}
-    assert app._fleet is None
+        assert {s.status for s in app.session.statuses.values()} >= {"running"}
+    assert app.session._fleet is None
     assert fleet._closed  # closed with the app, its connections with it

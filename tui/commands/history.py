@@ -9,8 +9,7 @@ from typing import Any
 from tui.base.errors import EXIT_OK
 from tui.commands.roll_progress import print_json
 from tui.core.journal import RollRecord
-from tui.services.roll_targets import inventory_for, journal_for
-from tui.services.switch import match_rack
+from tui.core.roll_targets import inventory_for, journal_for, match_rack
 from tui.services.workspace import open_workspace
 
 

@@ -14,7 +14,7 @@ from typing import Any
 from tui.base.errors import EXIT_OK, BadInputError, KeyrollError, RefusedError
 from tui.commands.roll_progress import print_json
 from tui.core.key_pair_cleanup import KeyPairReport, delete_unused_key_pairs, key_pair_report
-from tui.services.roll_targets import target_for
+from tui.core.roll_targets import target_for
 from tui.services.workspace import open_workspace
 
 

@@ -10,7 +10,7 @@ from typing import Any
 from tui.base.errors import EXIT_OK
 from tui.core.current_rack import current_rack
 from tui.core.inventory import Inventory, RackStatus, build_inventory, fetch_statuses
-from tui.services.roll_targets import journal_for
+from tui.core.roll_targets import journal_for
 from tui.services.workspace import Workspace, open_workspace
 
 

@@ -11,8 +11,8 @@ import argparse
 
 from tui.base.errors import EXIT_OK, read_only_error
 from tui.commands.roll_progress import print_json
+from tui.core.roll_targets import target_for
 from tui.services.relink import relink
-from tui.services.roll_targets import target_for
 from tui.services.workspace import open_workspace
 
 

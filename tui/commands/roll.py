@@ -21,13 +21,13 @@ from tui.commands.roll_progress import (
     print_summary,
     unfinished_sentence,
 )
+from tui.core.roll_targets import account_target, target_for
 from tui.core.rolls.account_key import check_pasted_key
 from tui.core.rolls.base import Roll
 from tui.core.rolls.events import Outcome, RollKind
 from tui.core.rolls.factory import build_roll
 from tui.core.rolls.summary import RollSummary, now_iso
 from tui.core.rolls.target import RollOptions, RollTarget
-from tui.services.roll_targets import account_target, target_for
 from tui.services.workspace import Workspace, open_workspace
 
 ACCOUNT_KEY, RACK_KEY, INSTANCE_KEY = RollKind.ACCOUNT_KEY, RollKind.RACK_KEY, RollKind.INSTANCE_KEY

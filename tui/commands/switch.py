@@ -7,7 +7,8 @@ import json
 
 from tui.base.errors import EXIT_OK
 from tui.core.inventory import build_inventory
-from tui.services.switch import match_rack, switch_to
+from tui.core.roll_targets import match_rack
+from tui.services.switch import switch_to
 from tui.services.workspace import open_workspace
 
 

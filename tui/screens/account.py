@@ -8,8 +8,7 @@ updated the same way as by `keyroll roll account-key`.
 
 from __future__ import annotations
 
-import threading
-from typing import TYPE_CHECKING, ClassVar
+from typing import ClassVar
 
 from rich.text import Text
 from textual import work
@@ -22,17 +21,15 @@ from textual.widgets import Footer, Header, Static
 
 from tui.base.secret import Secret
 from tui.core.account_overview import AccountOverview
-from tui.core.roll_runs import Emit, RollRun
-from tui.core.rolls.base import Roll
-from tui.core.rolls.events import Note, PhaseChanged
+from tui.core.roll_runs import RollRun
+from tui.core.rolls.events import Note, PhaseChanged, RollKind
 from tui.core.rolls.target import RollTarget
-from tui.messages import RollEnded, RollUpdated
+from tui.core.session import DashboardSession
+from tui.messages import DashboardSignals, RollUpdate
+from tui.screens.in_view import in_view
 from tui.screens.refused_keys import REFUSE_ACTION, refusal_bindings
 from tui.widgets.status import ModeBanner, outcome_text
 from tui.widgets.theme import theme_style
-
-if TYPE_CHECKING:
-    from tui.app import KeyrollApp
 
 ACCOUNT_ACTIONS = frozenset({"roll", "paste"})
 
@@ -97,22 +94,19 @@ class AccountScreen(Screen[None]):
         *refusal_bindings(ACCOUNT_BINDINGS, ACCOUNT_ACTIONS),  # read-only: say why
     ]
 
-    def __init__(self, action: str | None = None) -> None:
+    def __init__(
+        self, session: DashboardSession, signals: DashboardSignals, action: str | None = None
+    ) -> None:
         super().__init__()
+        self.session = session
+        self.signals = signals
         self.start_action = action
         self.overview: AccountOverview | None = None
         self.run: RollRun | None = None
 
-    @property
-    def keyroll(self) -> KeyrollApp:
-        from tui.app import KeyrollApp
-
-        assert isinstance(self.app, KeyrollApp)
-        return self.app
-
     def compose(self) -> ComposeResult:
         yield Header()
-        yield ModeBanner(id="banner")
+        yield ModeBanner(self.session, id="banner")
         with Vertical(id="account-body"):
             yield Static(id="account-card")
             yield Static(id="account-roll")
@@ -129,6 +123,9 @@ class AccountScreen(Screen[None]):
     def on_mount(self) -> None:
         self.query_one("#account-card").border_title = "Convox account"
         self.query_one("#account-roll").display = False  # until a roll has something to say
+        self.signals.inventory_changed.subscribe(self, self.inventory_changed)
+        self.signals.roll_updated.subscribe(self, self.roll_updated)
+        self.signals.roll_ended.subscribe(self, self.roll_ended)
         self._show()
         self._fetch()
         if self.start_action in ACCOUNT_ACTIONS:
@@ -144,22 +141,22 @@ class AccountScreen(Screen[None]):
     def _fetch(self) -> None:
         from tui.core.account_overview import fetch_account_overview
 
-        app = self.keyroll
-        if app.workspace is None or app.inventory is None:
+        workspace, inventory = self.session.workspace, self.session.inventory
+        if workspace is None or inventory is None:
             return
-        overview = fetch_account_overview(app.inventory, app.workspace.keystore)
+        overview = fetch_account_overview(inventory, workspace.keystore)
         self.post_message(AccountFetched(overview))
 
     def on_account_fetched(self, message: AccountFetched) -> None:
         self.overview = message.overview
         self._show()
 
-    def inventory_changed(self) -> None:
+    def inventory_changed(self, _: None = None) -> None:
         self._fetch()
 
     def _show(self) -> None:
         self.query_one("#account-card", Static).update(
-            Text("\n").join(account_lines(self.overview, sandboxed=self.keyroll.sandboxed))
+            Text("\n").join(account_lines(self.overview, sandboxed=self.session.sandboxed))
         )
 
     # which actions are allowed ----------------------------------------------------------------
@@ -167,14 +164,14 @@ class AccountScreen(Screen[None]):
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         """Roll and paste are hidden in read-only mode; their keys say why."""
         if action == REFUSE_ACTION:
-            return self.keyroll.read_only
-        return not (action in ACCOUNT_ACTIONS and self.keyroll.read_only)
+            return self.session.read_only
+        return not (action in ACCOUNT_ACTIONS and self.session.read_only)
 
     def action_refuse(self) -> None:
         self._refused()
 
     def _refused(self) -> bool:
-        refusal = self.keyroll.roll_refusal(None)
+        refusal = self.session.roll_refusal(None)
         if refusal is None and self.run is not None and self.run.running:
             refusal = "The account key is being rolled; wait for that roll to end."
         if refusal is not None:
@@ -220,49 +217,28 @@ class AccountScreen(Screen[None]):
 
     @work(thread=True, exit_on_error=False, group="account-roll", description="Account key")
     def _prepare(self, pasted: Secret | None) -> None:
-        from tui.core.rolls.account_key import ROUTE
-        from tui.core.rolls.events import RollKind
-        from tui.core.rolls.factory import build_roll
-
-        app = self.keyroll
-        if app.workspace is None:
+        if self.session.workspace is None:
             return
-        from tui.services.roll_targets import account_target
+        target = self.session.account_target()  # reads files: here, in a worker
+        self.app.call_from_thread(self._start, target, pasted)
 
-        target = account_target(app.workspace, app.inventory)
-        options = app.roll_options(target)
-
-        def make(emit: Emit, cancel: threading.Event) -> Roll:
-            return build_roll(
-                RollKind.ACCOUNT_KEY,
-                target,
-                ROUTE,
-                options=options,
-                emit=emit,
-                cancel=cancel,
-                own_key=pasted,
-            )
-
-        app.call_from_thread(self._launch, target, make)
-
-    def _launch(self, target: RollTarget, make: object) -> None:
+    def _start(self, target: RollTarget, pasted: Secret | None) -> None:
         from tui.core.rolls.account_key import ROUTE
 
-        self.run = self.keyroll.start_roll(target.name, "account-key", ROUTE, make)  # type: ignore[arg-type]
+        self.run = self.session.start_roll(RollKind.ACCOUNT_KEY, target, ROUTE, own_key=pasted)
         self._progress("Starting…")
 
-    def on_roll_updated(self, message: RollUpdated) -> None:
-        if message.run is not self.run:
+    def roll_updated(self, update: RollUpdate) -> None:
+        if update.run is not self.run or not in_view(self):
             return
-        event = message.event
+        event = update.event
         if isinstance(event, PhaseChanged):
             self._progress(f"step: {event.phase.value}")
         elif isinstance(event, Note):
             self._progress(event.text)
 
-    def on_roll_ended(self, message: RollEnded) -> None:
-        run = message.run
-        if run is not self.run or run.summary is None:
+    def roll_ended(self, run: RollRun) -> None:
+        if run is not self.run or run.summary is None or not in_view(self):
             return
         outcome = run.summary.outcome
         last = run.summary.messages[-1] if run.summary.messages else ""

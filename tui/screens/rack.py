@@ -2,13 +2,12 @@
 
 `r` rolls the rack API key, `k` starts an instance keyroll (pre-flight first), `c` lists
 unused key pairs, `l` re-links a Console rack, `w` watches the rack's latest roll. Every
-network call runs in a worker; the roll itself runs in the app (`app.start_roll`).
+network call runs in a worker; the roll starts through the session (`session.start_roll`).
 """
 
 from __future__ import annotations
 
-import threading
-from typing import TYPE_CHECKING, Any, ClassVar
+from typing import Any, ClassVar
 
 from rich.text import Text
 from textual import work
@@ -22,11 +21,13 @@ from textual.widgets import DataTable, Footer, Header, Static
 from tui.core.inventory import VIA_CONSOLE, RackEntry, RackStatus
 from tui.core.preflight import MIN_SAFE_PROCESSES, PreflightReport
 from tui.core.rack_overview import RackOverview
-from tui.core.roll_runs import Emit
-from tui.core.rolls.base import Roll
+from tui.core.roll_runs import RollRun
+from tui.core.rolls.events import RollKind
 from tui.core.rolls.target import RollTarget
-from tui.messages import RollEnded
+from tui.core.session import DashboardSession
+from tui.messages import DashboardSignals, OpenRoll
 from tui.screens import breakpoints
+from tui.screens.in_view import in_view
 from tui.screens.refused_keys import REFUSE_ACTION, refusal_bindings
 from tui.widgets.status import (
     ModeBanner,
@@ -39,9 +40,6 @@ from tui.widgets.status import (
 )
 from tui.widgets.tables import fill_table
 from tui.widgets.theme import theme_style
-
-if TYPE_CHECKING:
-    from tui.app import KeyrollApp
 
 ROLL_ACTIONS = frozenset({"roll_rack_key", "instance_keyroll", "relink"})
 START_ACTIONS = ROLL_ACTIONS | {"key_pairs"}  # key pairs list in read-only too; deleting is off
@@ -118,22 +116,23 @@ class RackScreen(Screen[None]):
         *refusal_bindings(RACK_BINDINGS, ROLL_ACTIONS),  # read-only: say why
     ]
 
-    def __init__(self, rack: RackEntry, action: str | None = None) -> None:
+    def __init__(
+        self,
+        session: DashboardSession,
+        signals: DashboardSignals,
+        rack: RackEntry,
+        action: str | None = None,
+    ) -> None:
         super().__init__()
+        self.session = session
+        self.signals = signals
         self.rack = rack
         self.start_action = action
         self.overview: RackOverview | None = None
 
-    @property
-    def keyroll(self) -> KeyrollApp:
-        from tui.app import KeyrollApp
-
-        assert isinstance(self.app, KeyrollApp)
-        return self.app
-
     def compose(self) -> ComposeResult:
         yield Header()
-        yield ModeBanner(id="banner")
+        yield ModeBanner(self.session, id="banner")
         with VerticalScroll(id="rack-body"):  # a short terminal scrolls to the focused panel
             with Horizontal(id="rack-top"):
                 yield Static(id="rack-summary")
@@ -158,6 +157,9 @@ class RackScreen(Screen[None]):
             self.query_one(table_id).border_title = title
         self._show_summary()
         self.query_one("#instances").loading = True
+        self.signals.inventory_changed.subscribe(self, self.inventory_changed)
+        self.signals.statuses_changed.subscribe(self, self.statuses_changed)
+        self.signals.roll_ended.subscribe(self, self.roll_ended)
         self._fetch()
         if self.start_action in START_ACTIONS:
             # from the palette: "Roll the API key of X" opens the rack, then its dialog
@@ -174,12 +176,12 @@ class RackScreen(Screen[None]):
     )
     def _fetch(self) -> None:
         from tui.core.rack_overview import fetch_rack_overview
-        from tui.services.roll_targets import journal_for
+        from tui.core.roll_targets import journal_for
 
-        app = self.keyroll
-        if app.workspace is None or app.inventory is None:
+        workspace, inventory = self.session.workspace, self.session.inventory
+        if workspace is None or inventory is None:
             return
-        overview = fetch_rack_overview(app.inventory, self.rack, journal_for(app.workspace))
+        overview = fetch_rack_overview(inventory, self.rack, journal_for(workspace))
         self.post_message(OverviewFetched(overview))
 
     def on_overview_fetched(self, message: OverviewFetched) -> None:
@@ -193,8 +195,8 @@ class RackScreen(Screen[None]):
         if self.rack.name in statuses:
             self._show_summary()
 
-    def inventory_changed(self) -> None:
-        inventory = self.keyroll.inventory
+    def inventory_changed(self, _: None = None) -> None:
+        inventory = self.session.inventory
         fresh = inventory.find(self.rack.name) if inventory else None
         if fresh is not None:
             self.rack = fresh
@@ -204,16 +206,15 @@ class RackScreen(Screen[None]):
         if self.overview is not None:
             self._fetch()  # back from a roll or a dialog: show what changed meanwhile
 
-    def on_roll_ended(self, message: RollEnded) -> None:
-        if message.run.rack == self.rack.name:
+    def roll_ended(self, run: RollRun) -> None:
+        if run.rack == self.rack.name and in_view(self):  # out of view: fetched on resume
             self._fetch()
 
     # rendering --------------------------------------------------------------------------------
 
     def _show_summary(self) -> None:
         rack = self.rack
-        app = self.keyroll
-        polled = app.statuses.get(rack.name)
+        polled = self.session.statuses.get(rack.name)
         overview = self.overview
         status = polled.status if polled else (overview.system.status if overview else "")
         title = Text(rack.name, style="bold") + Text("  ") + production_badge(rack.production)
@@ -228,7 +229,7 @@ class RackScreen(Screen[None]):
             system = overview.system
             lines.append(Text(f"region   {system.region or '-'}"))
             lines.append(Text(f"domain   {system.rack_domain or '-'}"))
-        running = app.rolls.running_on(rack.name)
+        running = self.session.rolls.running_on(rack.name)
         if running is not None:
             lines.append(Text.assemble("roll     ", outcome_text("running"), f" ({running.kind})"))
         if polled is not None and polled.error:
@@ -307,7 +308,7 @@ class RackScreen(Screen[None]):
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         """Roll actions are hidden in read-only mode (their keys say why); re-link only for
         Console racks."""
-        refused = self.keyroll.roll_refusal(self.rack) is not None
+        refused = self.session.roll_refusal(self.rack) is not None
         if action == REFUSE_ACTION:
             return refused
         if action == "relink" and self.rack.via != VIA_CONSOLE:
@@ -318,11 +319,11 @@ class RackScreen(Screen[None]):
         self._refused()
 
     def _refused(self) -> bool:
-        refusal = self.keyroll.roll_refusal(self.rack)
+        refusal = self.session.roll_refusal(self.rack)
         if refusal is not None:
             self.notify(refusal, severity="warning")
             return True
-        running = self.keyroll.rolls.running_on(self.rack.name)
+        running = self.session.rolls.running_on(self.rack.name)
         if running is not None:
             self.notify(
                 f"A {running.kind} roll of {self.rack.name} is running; press w to watch it.",
@@ -346,31 +347,21 @@ class RackScreen(Screen[None]):
 
     @work(thread=True, exit_on_error=False, group="rack-roll", description="Starting the roll")
     def _prepare_rack_key_roll(self, request: Any) -> None:
-        from tui.core.rolls.events import RollKind
-        from tui.core.rolls.factory import build_roll
+        target = self.session.target_for(self.rack.name)  # reads files: here, in a worker
+        self.app.call_from_thread(
+            self._start,
+            RollKind.RACK_KEY,
+            target,
+            request.route,
+            own_key=request.own_key,
+            relink=request.relink,
+        )
 
-        app = self.keyroll
-        target = app.target_for(self.rack.name)
-        options = app.roll_options(target)
-
-        def make(emit: Emit, cancel: threading.Event) -> Roll:
-            return build_roll(
-                RollKind.RACK_KEY,
-                target,
-                request.route,
-                own_key=request.own_key,
-                relink=request.relink,
-                options=options,
-                emit=emit,
-                cancel=cancel,
-            )
-
-        app.call_from_thread(self._launch, target, "rack-key", request.route, make)
-
-    def _launch(self, target: RollTarget, kind: str, route: str, make: Any) -> None:
-        run = self.keyroll.start_roll(target.name, kind, route, make)
+    def _start(self, kind: RollKind, target: RollTarget, route: str, **choices: Any) -> None:
+        """Start the roll through the session, then show it."""
+        run = self.session.start_roll(kind, target, route, **choices)
         self._show_summary()
-        self.keyroll.open_roll(run)
+        self.app.post_message(OpenRoll(run))
 
     # k: the instances' SSH key -----------------------------------------------------------------
 
@@ -392,8 +383,7 @@ class RackScreen(Screen[None]):
         from tui.clients.errors import ClientError
         from tui.core.preflight import check_instance_keyroll
 
-        app = self.keyroll
-        target = app.target_for(self.rack.name)
+        target = self.session.target_for(self.rack.name)
         try:
             with target.client() as client:
                 report = check_instance_keyroll(target.name, client)
@@ -401,31 +391,14 @@ class RackScreen(Screen[None]):
             raise KeyrollError(
                 f"The pre-flight checks could not read {target.name}: {error}"
             ) from None
-        app.call_from_thread(self._show_preflight, target, report)
+        self.app.call_from_thread(self._show_preflight, target, report)
 
     def _show_preflight(self, target: RollTarget, report: PreflightReport) -> None:
         from tui.screens.dialogs import InstanceKeyrollDialog
 
         def chosen(request: Any) -> None:
-            if request is None:
-                return
-            from tui.core.rolls.events import RollKind
-            from tui.core.rolls.factory import build_roll
-
-            options = self.keyroll.roll_options(target)
-
-            def make(emit: Emit, cancel: threading.Event) -> Roll:
-                return build_roll(
-                    RollKind.INSTANCE_KEY,
-                    target,
-                    request.route,
-                    force=request.force,
-                    options=options,
-                    emit=emit,
-                    cancel=cancel,
-                )
-
-            self._launch(target, "instance-key", request.route, make)
+            if request is not None:
+                self._start(RollKind.INSTANCE_KEY, target, request.route, force=request.force)
 
         self.app.push_screen(InstanceKeyrollDialog(self.rack, report), chosen)
 
@@ -441,12 +414,12 @@ class RackScreen(Screen[None]):
         from tui.core.key_pair_cleanup import key_pair_report
 
         report = key_pair_report(self.rack.aws, self.rack.stack)
-        self.keyroll.call_from_thread(self._show_key_pairs, report)
+        self.app.call_from_thread(self._show_key_pairs, report)
 
     def _show_key_pairs(self, report: Any) -> None:
         from tui.screens.dialogs import KeyPairsDialog
 
-        self.app.push_screen(KeyPairsDialog(self.rack, report))
+        self.app.push_screen(KeyPairsDialog(self.rack, report, read_only=self.session.read_only))
 
     # l: Console re-link ----------------------------------------------------------------------
 
@@ -469,9 +442,9 @@ class RackScreen(Screen[None]):
     def _relink(self) -> None:
         from tui.services.relink import relink
 
-        target = self.keyroll.target_for(self.rack.name)
+        target = self.session.target_for(self.rack.name)
         host, key, status = relink(target)
-        self.keyroll.call_from_thread(
+        self.app.call_from_thread(
             self.notify,
             f"Re-linked {target.name} in the Console with the key keyroll holds for {host} "
             f"(fingerprint {key.fingerprint()}); the Console reaches it again ({status}).",
@@ -481,11 +454,11 @@ class RackScreen(Screen[None]):
     # navigation --------------------------------------------------------------------------------
 
     def action_watch(self) -> None:
-        run = self.keyroll.rolls.latest_for(self.rack.name)
+        run = self.session.rolls.latest_for(self.rack.name)
         if run is None:
             self.notify(f"No roll of {self.rack.name} has run since keyroll started.")
             return
-        self.keyroll.open_roll(run)
+        self.app.post_message(OpenRoll(run))
 
     def action_back(self) -> None:
         self.dismiss()

@@ -18,11 +18,12 @@ from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Header, Input, Static
 from textual.widgets.data_table import CellDoesNotExist, RowDoesNotExist
 
-from tui.messages import RollEnded
+from tui.core.session import READ_ONLY_SENTENCE, DashboardSession
+from tui.messages import DashboardSignals, OpenAccount, OpenRack, OpenRoll, SwitchRack
+from tui.screens.in_view import in_view
 from tui.screens.refused_keys import REFUSE_ACTION, refusal_bindings
 from tui.widgets.rack_table import RackTable
 from tui.widgets.status import (
-    READ_ONLY_SENTENCE,
     ModeBanner,
     age_text,
     outcome_text,
@@ -34,9 +35,9 @@ from tui.widgets.tables import Cell, Column, fill_table
 from tui.widgets.theme import theme_style
 
 if TYPE_CHECKING:
-    from tui.app import KeyrollApp
     from tui.core.inventory import RackEntry, RackStatus
     from tui.core.journal import HistoryEntry
+    from tui.core.roll_runs import RollRun
 
 # (key, label, width): cells that polls update in place get a fixed width, so a longer
 # value never waits for the table to re-measure its columns. Most important first: on a
@@ -113,16 +114,14 @@ class RacksScreen(Screen[None]):
         *refusal_bindings(RACKS_BINDINGS, CHANGING_ACTIONS),  # read-only: say why
     ]
 
-    @property
-    def keyroll(self) -> KeyrollApp:
-        from tui.app import KeyrollApp
-
-        assert isinstance(self.app, KeyrollApp)
-        return self.app
+    def __init__(self, session: DashboardSession, signals: DashboardSignals) -> None:
+        super().__init__()
+        self.session = session
+        self.signals = signals
 
     def compose(self) -> ComposeResult:
         yield Header()
-        yield ModeBanner(id="banner")
+        yield ModeBanner(self.session, id="banner")
         with Vertical(id="racks-body"):
             yield Input(placeholder="filter: part of a name, source or status", id="filter")
             yield RackTable(id="racks", cursor_type="row", zebra_stripes=True)
@@ -132,15 +131,22 @@ class RacksScreen(Screen[None]):
     def on_mount(self) -> None:
         table = self.query_one("#racks", DataTable)
         fill_table(table, COLUMNS, [])
-        table.loading = self.keyroll.inventory is None
+        table.loading = self.session.inventory is None
         self.query_one("#filter", Input).display = False
         table.focus()
-        if self.keyroll.inventory is not None:
+        signals = self.signals
+        signals.inventory_changed.subscribe(self, self.inventory_changed)
+        signals.statuses_changed.subscribe(self, self.statuses_changed)
+        signals.workspace_failed.subscribe(self, self.workspace_failed)
+        signals.roll_ended.subscribe(self, self.roll_ended)
+        if self.session.inventory is not None:
             self.inventory_changed()
+        elif self.session.workspace_failure is not None:
+            self.workspace_failed(self.session.workspace_failure)
 
-    # what the app tells the screen ------------------------------------------------------------
+    # what the app broadcasts ----------------------------------------------------------------
 
-    def inventory_changed(self) -> None:
+    def inventory_changed(self, _: None = None) -> None:
         """The inventory (or the journal, or the current rack) changed: lay the rows out again."""
         self._fill(self.query_one("#filter", Input).value)
 
@@ -152,7 +158,6 @@ class RacksScreen(Screen[None]):
     def statuses_changed(self, statuses: dict[str, RackStatus]) -> None:
         """Update the status cells of the racks just polled, in place."""
         table = self.query_one("#racks", DataTable)
-        app = self.keyroll
         for name, status in statuses.items():
             try:
                 cells = {
@@ -165,33 +170,33 @@ class RacksScreen(Screen[None]):
                     table.update_cell(name, column, value)
             except (CellDoesNotExist, RowDoesNotExist):
                 continue  # filtered out: its row comes back with the new values
-        if app.inventory is not None:
+        if self.session.inventory is not None:
             self._show_note()
 
-    def on_roll_ended(self, message: RollEnded) -> None:
+    def roll_ended(self, run: RollRun) -> None:
+        if not in_view(self):
+            return  # told once the screen is in view again: the inventory reloads after a roll
         with contextlib.suppress(CellDoesNotExist, RowDoesNotExist):
-            self.query_one("#racks", DataTable).update_cell(
-                message.run.rack, "last", self._last(message.run.rack)
-            )
+            self.query_one("#racks", DataTable).update_cell(run.rack, "last", self._last(run.rack))
 
     # rows -------------------------------------------------------------------------------------
 
     def _fill(self, text: str) -> None:
-        app = self.keyroll
+        session = self.session
         table = self.query_one("#racks", DataTable)
-        table.loading = app.inventory is None
-        if app.inventory is None or not table.columns:
+        table.loading = session.inventory is None
+        if session.inventory is None or not table.columns:
             return  # no columns yet: the workspace opened before on_mount, which fills it
         selected = self.selected_rack
         shown = [
             rack
-            for rack in app.inventory.racks
-            if rack_matches(rack, app.statuses.get(rack.name), text)
+            for rack in session.inventory.racks
+            if rack_matches(rack, session.statuses.get(rack.name), text)
         ]
         fill_table(
             table,
             COLUMNS,
-            [self._cells(rack, app.statuses.get(rack.name)) for rack in shown],
+            [self._cells(rack, session.statuses.get(rack.name)) for rack in shown],
             [rack.name for rack in shown],
         )
         if selected is not None:
@@ -202,7 +207,7 @@ class RacksScreen(Screen[None]):
         self.refresh_bindings()
 
     def _cells(self, rack: RackEntry, status: RackStatus | None) -> list[Cell]:
-        current = rack.name == self.keyroll.current_rack
+        current = rack.name == self.session.current_rack
         name = Text(CURRENT_MARK if current else "  ", style="bold") + Text(
             rack.name, style="bold" if current else ""
         )
@@ -218,14 +223,14 @@ class RacksScreen(Screen[None]):
         ]
 
     def _last(self, name: str) -> Text:
-        running = self.keyroll.rolls.running_on(name)
-        return last_roll_text(self.keyroll.last_rolls.get(name), running.kind if running else None)
+        running = self.session.rolls.running_on(name)
+        return last_roll_text(self.session.last_rolls.get(name), running.kind if running else None)
 
     @property
     def selected_rack(self) -> RackEntry | None:
         """The rack under the cursor, if any."""
         table = self.query_one("#racks", DataTable)
-        inventory = self.keyroll.inventory
+        inventory = self.session.inventory
         if inventory is None or table.row_count == 0:
             return None
         key = table.coordinate_to_cell_key(table.cursor_coordinate).row_key.value
@@ -233,7 +238,7 @@ class RacksScreen(Screen[None]):
 
     def _show_note(self) -> None:
         note = self.query_one("#racks-note", Static)
-        inventory = self.keyroll.inventory
+        inventory = self.session.inventory
         if inventory is not None and not inventory.racks:
             note.update(
                 "keyroll knows no racks: run `convox login`, add [[racks]] to its settings, "
@@ -241,7 +246,7 @@ class RacksScreen(Screen[None]):
             )
             return
         rack = self.selected_rack
-        status = self.keyroll.statuses.get(rack.name) if rack else None
+        status = self.session.statuses.get(rack.name) if rack else None
         note.update(status.error if status and status.error else "")
 
     @on(DataTable.RowHighlighted, "#racks")
@@ -277,7 +282,7 @@ class RacksScreen(Screen[None]):
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         """Switching writes files: hidden in read-only mode (its key says why)."""
-        read_only = self.keyroll.read_only
+        read_only = self.session.read_only
         if action == REFUSE_ACTION:
             return read_only
         return not (action in CHANGING_ACTIONS and read_only)
@@ -288,20 +293,20 @@ class RacksScreen(Screen[None]):
     def _open_highlighted(self) -> None:
         rack = self.selected_rack
         if rack is not None:
-            self.keyroll.open_rack(rack.name)
+            self.app.post_message(OpenRack(rack.name))
 
     def action_switch(self) -> None:
         rack = self.selected_rack
         if rack is not None:
-            self.keyroll.switch_rack(rack.name)
+            self.app.post_message(SwitchRack(rack.name))
 
     def action_watch(self) -> None:
         rack = self.selected_rack
-        run = self.keyroll.rolls.latest_for(rack.name) if rack else None
+        run = self.session.rolls.latest_for(rack.name) if rack else None
         if run is None:
             self.notify("No roll of this rack has run since keyroll started.")
             return
-        self.keyroll.open_roll(run)
+        self.app.post_message(OpenRoll(run))
 
     def action_account(self) -> None:
-        self.keyroll.open_account()
+        self.app.post_message(OpenAccount())

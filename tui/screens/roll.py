@@ -9,11 +9,9 @@ times a second, each time with the whole batch.
 
 from __future__ import annotations
 
-import threading
 import time
-from collections.abc import Callable
 from datetime import datetime
-from typing import ClassVar, Protocol, cast
+from typing import ClassVar
 
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
@@ -22,8 +20,7 @@ from textual.screen import Screen
 from textual.timer import Timer
 from textual.widgets import Footer, Header
 
-from tui.core.roll_runs import Emit, RollRun
-from tui.core.rolls.base import Roll
+from tui.core.roll_runs import RollRun
 from tui.core.rolls.events import (
     BackoffNotice,
     Finished,
@@ -38,9 +35,11 @@ from tui.core.rolls.events import (
 )
 from tui.core.rolls.summary import RollSummary
 from tui.core.rolls.watch import MODE_CLOUDFORMATION, wait_words
-from tui.messages import RollEnded, RollUpdated
+from tui.core.session import READ_ONLY_SENTENCE, DashboardSession
+from tui.messages import DashboardSignals, OpenRoll, RollUpdate
 from tui.screens import breakpoints
 from tui.screens.dialogs import ConfirmDialog
+from tui.screens.in_view import in_view
 from tui.screens.refused_keys import REFUSE_ACTION
 from tui.widgets.availability import AvailabilityTimeline
 from tui.widgets.event_log import EventLog, clock, event_line
@@ -48,24 +47,11 @@ from tui.widgets.instance_progress import InstanceReplacement
 from tui.widgets.resource_board import ResourceBoard
 from tui.widgets.roll_header import HeaderState, RollHeader, target_words
 from tui.widgets.roll_outcome import RollOutcome, can_retry
-from tui.widgets.status import READ_ONLY_SENTENCE
 
 FLUSH_S = 0.1  # at most ten redraws a second, whatever the event rate
 BURST_S = 0.02  # a poll's events arrive one message each: wait this long for the rest
 WATCHED_BY_CLOUDFORMATION = "CloudFormation"
 WATCHED_BY_RACK = "the rack's status (CloudFormation events need AWS access)"
-
-
-class RollLauncher(Protocol):
-    """What the roll screen needs from the app to start a roll again."""
-
-    read_only: bool
-
-    def start_roll(
-        self, rack: str, kind: str, route: str, make: Callable[[Emit, threading.Event], Roll]
-    ) -> RollRun: ...
-
-    def open_roll(self, run: RollRun) -> None: ...
 
 
 class RollScreen(Screen[None]):
@@ -138,8 +124,10 @@ class RollScreen(Screen[None]):
         Binding("t", REFUSE_ACTION, "", show=False),  # read-only: `t` says why it does nothing
     ]
 
-    def __init__(self, run: RollRun) -> None:
+    def __init__(self, session: DashboardSession, signals: DashboardSignals, run: RollRun) -> None:
         super().__init__()
+        self.session = session
+        self.signals = signals
         self.roll_run = run
         roll = run.roll
         rack = roll.target.rack if roll is not None else None
@@ -185,6 +173,8 @@ class RollScreen(Screen[None]):
 
     def on_mount(self) -> None:
         self.title = f"roll · {target_words(self.roll_run.rack)}"
+        self.signals.roll_updated.subscribe(self, self.roll_updated)
+        self.signals.roll_ended.subscribe(self, self.roll_ended)
         self._drain()
         if not self._ended:
             self._ticker = self.set_interval(1.0, self._tick)
@@ -192,18 +182,18 @@ class RollScreen(Screen[None]):
 
     # following the run ---------------------------------------------------------------------
 
-    def on_roll_updated(self, message: RollUpdated) -> None:
-        message.stop()
-        if message.run is not self.roll_run or self._flush_timer is not None:
+    def roll_updated(self, update: RollUpdate) -> None:
+        if update.run is not self.roll_run or self._flush_timer is not None:
+            return
+        if not in_view(self):
             return
         if len(self.roll_run.events) == self._seen:
             return  # an earlier message of the same burst drew this event already
         wait = max(BURST_S, self._drawn_at + FLUSH_S - time.monotonic())
         self._flush_timer = self.set_timer(wait, self._drain)
 
-    def on_roll_ended(self, message: RollEnded) -> None:
-        message.stop()
-        if message.run is self.roll_run:
+    def roll_ended(self, run: RollRun) -> None:
+        if run is self.roll_run and in_view(self):
             self._drain()
 
     def _tick(self) -> None:
@@ -298,7 +288,7 @@ class RollScreen(Screen[None]):
         if summary.probes:
             self.availability.measured(summary.downtime_s or 0.0, summary.longest_outage_s or 0.0)
             self.availability.redraw()
-        retry = self._retry_allowed() and not getattr(self.app, "read_only", False)
+        retry = self._retry_allowed() and not self.session.read_only
         self.outcome.show(summary, self.errors, retry=retry, closing=self.closing)
         self.refresh_bindings()
 
@@ -310,7 +300,7 @@ class RollScreen(Screen[None]):
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         """Hide what cannot apply, and the retry in read-only mode (then `t` says why)."""
-        read_only = bool(getattr(self.app, "read_only", False))
+        read_only = self.session.read_only
         if action == "stop_watching":
             return self.roll_run.running and not self._ended
         if action == "retry":
@@ -350,25 +340,13 @@ class RollScreen(Screen[None]):
         )
 
     def _retry_confirmed(self, confirmed: bool | None) -> None:
-        from tui.core.rolls.factory import build_roll
         from tui.core.rolls.instance_key import InstanceKeyRoll
 
         old = self.roll_run.roll
         if not confirmed or not isinstance(old, InstanceKeyRoll):
             return
-
-        def make(emit: Emit, cancel: threading.Event) -> Roll:
-            return build_roll(
-                old.kind,
-                old.target,
-                old.route,
-                options=old.options,
-                force=old.force,
-                emit=emit,
-                cancel=cancel,
-            )
-
-        launcher = cast(RollLauncher, self.app)
-        run = launcher.start_roll(self.roll_run.rack, old.kind, old.route, make)
+        run = self.session.start_roll(
+            old.kind, old.target, old.route, options=old.options, force=old.force
+        )
         self.app.pop_screen()
-        launcher.open_roll(run)
+        self.app.post_message(OpenRoll(run))

@@ -3,32 +3,11 @@ the dashboard's switch key."""
 
 from __future__ import annotations
 
-from tui.base.errors import BadInputError, read_only_error
+from tui.base.errors import read_only_error
 from tui.core.convox_cli import SwitchTarget, switch
 from tui.core.current_rack import set_current_rack
 from tui.core.inventory import VIA_CONSOLE, Inventory, RackEntry, rack_keys
 from tui.services.workspace import Workspace
-
-
-def match_rack(racks: list[RackEntry], name: str) -> RackEntry:
-    """The rack `name` designates, matched as `convox switch` does.
-
-    An exact name wins; otherwise `name` must be part of exactly one rack's name.
-    """
-    for rack in racks:
-        if rack.name == name:
-            return rack
-    matches = [rack for rack in racks if name in rack.name]
-    if len(matches) > 1:
-        names = ", ".join(rack.name for rack in matches)
-        raise BadInputError(
-            f"Ambiguous rack name '{name}' matches {names}; use one of those full names."
-        )
-    if not matches:
-        raise BadInputError(
-            f"Could not find rack '{name}'; run `keyroll racks` to see the racks keyroll knows."
-        )
-    return matches[0]
 
 
 def switch_to(workspace: Workspace, inventory: Inventory, rack: RackEntry) -> list[str]:

@@ -47,7 +47,7 @@ def last_rolls_of(records: list[HistoryEntry], racks: dict[str, str]) -> dict[st
 
 def read_last_rolls(workspace: Workspace) -> dict[str, HistoryEntry]:
     """Each rack's newest roll in the workspace's journal, by rack name."""
-    from tui.services.roll_targets import journal_for
+    from tui.core.roll_targets import journal_for
 
     journal = journal_for(workspace)
     racks = {record.roll_id: record.rack for record in journal.records()}
@@ -57,7 +57,7 @@ def read_last_rolls(workspace: Workspace) -> dict[str, HistoryEntry]:
 def read_opened(workspace: Workspace) -> OpenedWorkspace:
     """Everything the dashboard's first screen needs from an open workspace."""
     from tui.core.current_rack import current_rack
-    from tui.services.roll_targets import inventory_for, journal_for
+    from tui.core.roll_targets import inventory_for, journal_for
 
     inventory = inventory_for(workspace)
     return OpenedWorkspace(

@@ -8,16 +8,15 @@ so nobody mistakes it for staging (k9s's production skin). The colours are the t
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from typing import TYPE_CHECKING
 
 from rich.text import Text
 from textual.widgets import Static
 
 from tui.widgets.theme import theme_style
 
-READ_ONLY_SENTENCE = (
-    "keyroll runs read-only (--read-only): it shows everything and changes nothing (no roll, "
-    "switch or deletion)."
-)
+if TYPE_CHECKING:
+    from tui.core.session import DashboardSession
 
 STATUS_STYLES = {  # rack status -> the name of its style in the theme
     "running": "complete",
@@ -84,18 +83,22 @@ def mode_banner_text(*, sandboxed: bool, automatic: bool, scenario: str, read_on
 class ModeBanner(Static):
     """One line under the header saying the racks are simulated, or that nothing rolls."""
 
+    def __init__(self, session: DashboardSession, *, id: str | None = None) -> None:
+        super().__init__(id=id)
+        self.session = session
+
     def on_mount(self) -> None:
-        app = self.app
+        session = self.session
         text = mode_banner_text(
-            sandboxed=bool(getattr(app, "sandboxed", False)),
-            automatic=bool(getattr(app, "auto_sandbox", False)),
-            scenario=str(getattr(app, "scenario", "ok")),
-            read_only=bool(getattr(app, "read_only", False)),
+            sandboxed=session.sandboxed,
+            automatic=session.auto_sandbox,
+            scenario=session.scenario,
+            read_only=session.read_only,
         )
         self.update(text)
         self.display = bool(text)
-        self.set_class(bool(getattr(app, "sandboxed", False)), "-sandbox")
-        self.set_class(bool(getattr(app, "read_only", False)), "-read-only")
+        self.set_class(session.sandboxed, "-sandbox")
+        self.set_class(session.read_only, "-read-only")
 
 
 def age_text(iso: str | None, now: datetime | None = None) -> str:

@@ -29,11 +29,21 @@ def created_words(verdict: KeyPairVerdict) -> str:
 
 
 class KeyPairsDialog(Dialog[list[str] | None]):
-    """List `pairs` of `rack` (a report or its verdicts); returns the names deleted."""
+    """List `pairs` of `rack` (a report or its verdicts); returns the names deleted.
 
-    def __init__(self, rack: RackEntry, pairs: KeyPairReport | Sequence[KeyPairVerdict]) -> None:
+    With `read_only` (keyroll's `--read-only`), or a rack marked read_only, it deletes nothing.
+    """
+
+    def __init__(
+        self,
+        rack: RackEntry,
+        pairs: KeyPairReport | Sequence[KeyPairVerdict],
+        *,
+        read_only: bool = False,
+    ) -> None:
         super().__init__()
         self.rack = rack
+        self.keyroll_read_only = read_only
         self.verdicts = list(pairs.verdicts if isinstance(pairs, KeyPairReport) else pairs)
         self.deleted: list[str] = []
         self.outcome = ""  # the last deletion's result or error, as a sentence
@@ -44,7 +54,7 @@ class KeyPairsDialog(Dialog[list[str] | None]):
 
     @property
     def read_only(self) -> bool:
-        return bool(getattr(self.app, "read_only", False) or self.rack.read_only)
+        return self.keyroll_read_only or self.rack.read_only
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog-box -long"):

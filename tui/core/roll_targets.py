@@ -1,16 +1,37 @@
-"""From a command's workspace to the objects a roll works on: inventory, journal, target."""
+"""From a workspace to the objects a roll works on: inventory, journal, target."""
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from tui.core.inventory import Inventory, build_inventory
+from tui.base.errors import BadInputError
+from tui.core.inventory import Inventory, RackEntry, build_inventory
 from tui.core.journal import Journal
-from tui.services.switch import match_rack
-from tui.services.workspace import Workspace
+from tui.core.workspace import Workspace
 
 if TYPE_CHECKING:  # the roll engine loads with the first target: the dashboard opens without it
     from tui.core.rolls.target import RollTarget
+
+
+def match_rack(racks: list[RackEntry], name: str) -> RackEntry:
+    """The rack `name` designates, matched as `convox switch` does.
+
+    An exact name wins; otherwise `name` must be part of exactly one rack's name.
+    """
+    for rack in racks:
+        if rack.name == name:
+            return rack
+    matches = [rack for rack in racks if name in rack.name]
+    if len(matches) > 1:
+        names = ", ".join(rack.name for rack in matches)
+        raise BadInputError(
+            f"Ambiguous rack name '{name}' matches {names}; use one of those full names."
+        )
+    if not matches:
+        raise BadInputError(
+            f"Could not find rack '{name}'; run `keyroll racks` to see the racks keyroll knows."
+        )
+    return matches[0]
 
 
 def journal_for(workspace: Workspace) -> Journal:
