@@ -11,7 +11,6 @@ then settles the roll the same way a live roll does.
 from __future__ import annotations
 
 import contextlib
-import re
 import threading
 import time
 from collections.abc import Callable
@@ -31,6 +30,7 @@ from tui.core.preflight import PreflightReport
 from tui.core.rolls.base import Confirm, RollFailed
 from tui.core.rolls.events import Outcome, Phase
 from tui.core.rolls.fleet_watch import FleetWatch
+from tui.core.rolls.instance_key.plan import parse_plan, plan_message, plan_words
 from tui.core.rolls.instance_progress import InstanceTracker
 from tui.core.rolls.watch import MODE_CLOUDFORMATION, MOVING_RACK_STATUSES, UpdateWatch
 
@@ -46,41 +46,6 @@ SSH_KEY_MISMATCH = (
     "SSH key mismatch: the rack's saved key no longer matches the instances; "
     "`convox instances ssh` fails until a keyroll succeeds."
 )
-
-# The plan the journal keeps with `update-requested`, so a resumed roll can judge the result.
-PLAN = re.compile(r"old key pair (?P<old>\S*); new key pair (?P<new>\S*); instances (?P<ids>\S*)")
-
-
-def plan_message(old: str, new: str, instance_ids: list[str]) -> str:
-    """The journal message of `update-requested` (names and ids only, never a key).
-
-    A resumed roll reads it back with `parse_plan`.
-    """
-    return (
-        f"old key pair {old}; new key pair {new or '-'}; instances {','.join(instance_ids) or '-'}"
-    )
-
-
-def plan_words(old: str, new: str, instance_ids: list[str]) -> str:
-    """The same plan as the person watching reads it (the rack route learns the new key
-    pair's name only once the rack has made it)."""
-    replacement = new or "a new key pair the rack makes"
-    ids = ", ".join(instance_ids) or "none listed"
-    return (
-        f"key pair {old or '(none)'} to be replaced by {replacement}; "
-        f"{len(instance_ids)} instance(s) to replace: {ids}"
-    )
-
-
-def parse_plan(record: RollRecord) -> tuple[str, str, list[str]]:
-    """(old key pair, new key pair or '', old instance ids) from a roll's journal steps."""
-    for step in reversed(record.steps):
-        match = PLAN.search(step.message or "")
-        if match:
-            new = "" if match["new"] == "-" else match["new"]
-            ids = [] if match["ids"] == "-" else match["ids"].split(",")
-            return match["old"], new, ids
-    return "", "", []
 
 
 def batch_size_parameter(value: str | None, default: int) -> int:

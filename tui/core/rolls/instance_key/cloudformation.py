@@ -1,7 +1,9 @@
 """The `cloudformation` route of an instance keyroll: keyroll creates the key pair, keeps
 its private key in the keystore (journal `key-stored`) and only then updates `Key` with
 UpdateStack. The rack's saved `instance-key` is left alone, so a rollback leaves no SSH
-mismatch; it works when the rack's API does not answer (the services then need --force)."""
+mismatch; it works when the rack's API does not answer (the services then need --force).
+A resumed roll goes through `InstanceKeyRoute.resume` with this route's request and its test
+of `Key`; only this route can stop after `key-stored`."""
 
 from __future__ import annotations
 

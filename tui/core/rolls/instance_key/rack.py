@@ -1,7 +1,9 @@
 """The `rack` route of an instance keyroll: `POST /instances/keyroll` through the rack's
 usual client (Console or direct). The rack makes `<rack>-keypair-NNNN`, saves its private
 key as the rack's `instance-key`, and updates `Key`; if the update rolls back, that saved
-key no longer matches the instances (an SSH key mismatch)."""
+key no longer matches the instances (an SSH key mismatch). A resumed roll goes through
+`InstanceKeyRoute.resume` with this route's request, its test of `Key`, and its refusal of a
+plan that names no old key pair."""
 
 from __future__ import annotations
 

@@ -32,7 +32,7 @@ from tui.core.rolls.key_checks import (
     accepts,
     wait_until_accepted,
 )
-from tui.core.rolls.watch import MOVING_RACK_STATUSES, UpdateWatch
+from tui.core.rolls.watch import MODE_CLOUDFORMATION, MOVING_RACK_STATUSES, UpdateWatch
 
 if TYPE_CHECKING:
     from tui.core.rolls.rack_key.roll import RackKeyRoll
@@ -271,7 +271,7 @@ class OwnKeyRoute(RackKeyRoute):
         else:
             system = None
         mode = watch.baseline(region_hint=region)
-        if mode == "cloudformation" and watch.aws is not None:
+        if mode == MODE_CLOUDFORMATION and watch.aws is not None:
             snapshot = describe_stack(watch.aws, self.roll.target.rack.stack)
             return not snapshot.outcome.is_final, snapshot.status
         status = system.status if system else "unknown"

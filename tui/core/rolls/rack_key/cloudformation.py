@@ -1,6 +1,7 @@
 """The `cloudformation` route of a rack-key roll: UpdateStack with only `Password` changed,
 for when the Console or the rack API is down. keyroll stores the new key before it asks;
-a Console rack must be re-linked afterwards (`--relink` does it)."""
+a Console rack must be re-linked afterwards (`--relink` does it). A resumed roll goes through
+`OwnKeyRoute.resume`, which asks again with `send_update` below."""
 
 from __future__ import annotations
 

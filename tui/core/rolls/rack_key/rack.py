@@ -1,6 +1,7 @@
 """The `rack` route of a rack-key roll: `PUT /system` with a key keyroll makes (or the
 user's own, validated). The client holds the new and the old key, so the rack stays
-reachable throughout; a Console rack is refused (the Console holds its key)."""
+reachable throughout; a Console rack is refused (the Console holds its key). A resumed roll
+goes through `OwnKeyRoute.resume`, which asks again with `send_update` below."""
 
 from __future__ import annotations
 
