@@ -16,6 +16,7 @@ import pytest
 from tests.aws_support import scrub_aws_env
 from tui.base.secret import Secret
 from tui.clients.stack_status import Outcome as StackOutcome
+from tui.core.roll_targets import account_target
 from tui.core.rolls.account_key import AccountKeyRoll
 from tui.core.rolls.events import (
     Finished,
@@ -28,7 +29,6 @@ from tui.core.rolls.events import (
 from tui.core.rolls.summary import RollSummary
 from tui.core.rolls.target import RollOptions
 from tui.core.rolls.watch import MODE_RACK_API, UpdateWatch
-from tui.core.roll_targets import account_target
 from tui.services.workspace import Workspace, open_workspace
 
 FAST = RollOptions(poll_s=0.0, probe_s=0.05, verify_s=3.0)

@@ -7,11 +7,11 @@ import sys
 from collections.abc import Callable
 
 from tui.base.errors import EXIT_FAILED, EXIT_OK, read_only_error
-from tui.commands.roll import ACCOUNT_KEY, options_for
+from tui.commands.roll import options_for
 from tui.commands.roll_progress import ProgressPrinter, exit_code_for, print_json, summary_lines
 from tui.core.journal import RollRecord
 from tui.core.roll_targets import account_target, inventory_for, journal_for, target_for
-from tui.core.rolls.events import RollEvent
+from tui.core.rolls.events import RollEvent, RollKind
 from tui.core.rolls.resume import Unresumable, resume_all, unfinished
 from tui.core.rolls.summary import RollSummary
 from tui.core.rolls.target import RollTarget
@@ -55,7 +55,7 @@ def run(args: argparse.Namespace) -> int:
         inventory = inventory_for(workspace)
 
         def target(record: RollRecord) -> RollTarget:
-            if record.kind == ACCOUNT_KEY:
+            if record.kind == RollKind.ACCOUNT_KEY:
                 return account_target(workspace, inventory)
             return target_for(workspace, record.rack, inventory)
 

@@ -30,7 +30,6 @@ from tui.core.rolls.summary import RollSummary, now_iso
 from tui.core.rolls.target import RollOptions, RollTarget
 from tui.services.workspace import Workspace, open_workspace
 
-ACCOUNT_KEY, RACK_KEY, INSTANCE_KEY = RollKind.ACCOUNT_KEY, RollKind.RACK_KEY, RollKind.INSTANCE_KEY
 # Test-only: `off` makes a rack-key roll drop the old key at once, to measure the outage
 # the Convox docs describe. Never set outside the test suite.
 DUAL_KEY_ENV = "KEYROLL_TEST_DUAL_KEY"
@@ -44,7 +43,7 @@ def read_key(stream: TextIO, kind: str) -> Secret:
         raise BadInputError(
             "stdin holds more than one line; give the key alone, on one line, and nothing else."
         )
-    if kind == ACCOUNT_KEY:
+    if kind == RollKind.ACCOUNT_KEY:
         if not value.strip() or value != value.strip() or " " in value:
             raise BadInputError(
                 "The account key read from stdin is empty or holds spaces; paste the key "
@@ -56,7 +55,7 @@ def read_key(stream: TextIO, kind: str) -> Secret:
 
 def default_route(kind: str, target: RollTarget) -> str:
     """`console` for a Console rack's API key, `rack` otherwise."""
-    if kind == ACCOUNT_KEY or (kind == RACK_KEY and target.via_console):
+    if kind == RollKind.ACCOUNT_KEY or (kind == RollKind.RACK_KEY and target.via_console):
         return "console"
     return "rack"
 
@@ -144,7 +143,9 @@ def run(args: argparse.Namespace) -> int:
     as_json = bool(getattr(args, "json", False))
     own_key = read_key(sys.stdin, kind) if getattr(args, "value_from_stdin", False) else None
     printer = ProgressPrinter(quiet=as_json)
-    short = short_key_warning(own_key) if own_key is not None and kind == RACK_KEY else None
+    short = (
+        short_key_warning(own_key) if own_key is not None and kind == RollKind.RACK_KEY else None
+    )
     if short is not None:
         if not getattr(args, "allow_short_key", False):
             raise BadInputError(
@@ -157,7 +158,7 @@ def run(args: argparse.Namespace) -> int:
         else:
             printer.write(line)
     with open_workspace(args) as workspace:
-        if kind == ACCOUNT_KEY:
+        if kind == RollKind.ACCOUNT_KEY:
             target = account_target(workspace)
         else:
             target = target_for(workspace, args.rack)
@@ -166,7 +167,7 @@ def run(args: argparse.Namespace) -> int:
         if refusal is not None:
             summary = _refused(kind, target, route, refusal)
         else:
-            if kind == ACCOUNT_KEY and own_key is not None:
+            if kind == RollKind.ACCOUNT_KEY and own_key is not None:
                 url = target.inventory.console_url or ""
                 check_pasted_key(url, own_key, verify=target.console_verify)  # a wrong key exits 2
             roll = make_roll(

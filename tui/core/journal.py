@@ -24,8 +24,9 @@ from tui.base.secret import Secret
 from tui.core import paths
 from tui.core.files import ensure_private_dir, read_text, write_private
 from tui.core.keystore import Keystore
+from tui.core.rolls.events import RollKind
 
-KINDS = ("account-key", "rack-key", "instance-key")
+KINDS = tuple(RollKind)
 ROUTES = ("console", "rack", "cloudformation")
 STEPS = ("planned", "key-stored", "update-requested", "watching", "verifying", "outcome")
 OUTCOMES = ("succeeded", "rolled_back", "failed", "refused")
@@ -265,7 +266,9 @@ class Journal:
 
     def _check_key_stored(self, record: RollRecord, fingerprint: str | None) -> None:
         if fingerprint is None:
-            if record.kind == "rack-key" and record.route != "console":  # Console keeps its key
+            if (
+                record.kind == RollKind.RACK_KEY and record.route != "console"
+            ):  # Console keeps its key
                 raise RefusedError(
                     f"Roll {record.roll_id} has no new key recorded; keyroll will not request "
                     "a rack-key update whose key is not stored first."

@@ -8,14 +8,14 @@ from rich.text import Text
 from textual.widgets import Static
 
 from tui.core.rolls.account_key import account_console_host
-from tui.core.rolls.events import Outcome
+from tui.core.rolls.events import Outcome, RollKind
 from tui.widgets.resource_board import CATEGORY_STYLE, category_of
 from tui.widgets.theme import theme_style
 
 KIND_WORDS = {
-    "rack-key": "rack API key",
-    "instance-key": "instance SSH key",
-    "account-key": "account API key",
+    RollKind.RACK_KEY: "rack API key",
+    RollKind.INSTANCE_KEY: "instance SSH key",
+    RollKind.ACCOUNT_KEY: "account API key",
 }
 
 

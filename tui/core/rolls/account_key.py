@@ -21,7 +21,7 @@ from tui.core.inventory import SOURCE_CONSOLE, VIA_CONSOLE, Inventory, RackEntry
 from tui.core.journal import Journal, RollRecord
 from tui.core.keystore import Keystore
 from tui.core.rolls.base import LeftOpen, Roll, RollFailed, preflight_refusal
-from tui.core.rolls.events import NewAccountKey, Outcome, Phase
+from tui.core.rolls.events import NewAccountKey, Outcome, Phase, RollKind
 from tui.core.rolls.target import RollTarget
 from tui.core.settings import Settings
 
@@ -108,7 +108,7 @@ class AccountKeyRoll(Roll):
     `NewAccountKey` event, for the dashboard's reveal-once dialog; it is never printed.
     """
 
-    kind = "account-key"
+    kind = RollKind.ACCOUNT_KEY
 
     def __init__(self, *args: Any, pasted: Secret | None = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)

@@ -125,11 +125,19 @@ class Roll:
         self._phase(Phase.PLANNED)
 
     def step(
-        self, phase: Phase, *, message: str | None = None, new_key: Secret | None = None
+        self,
+        phase: Phase,
+        *,
+        message: str | None = None,
+        new_key: Secret | None = None,
+        detail: str | None = None,
     ) -> None:
-        """Write the step to the journal, then report it (and let a crash test strike)."""
+        """Write the step to the journal, then report it (and let a crash test strike).
+
+        The report's detail is the journal's `message` unless `detail` words it for a person.
+        """
         self.target.journal.step(self.roll_id, phase.value, message=message, new_key=new_key)
-        self._phase(phase, message or "")
+        self._phase(phase, (message or "") if detail is None else detail)
 
     def detach_if_not_waiting(self) -> None:
         """Without `wait`, stop here (after the update was requested and the step recorded)."""

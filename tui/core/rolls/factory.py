@@ -55,7 +55,7 @@ def build_roll(
             target, route, options=options, emit=emit, cancel=cancel, pasted=own_key
         )
     if kind is RollKind.RACK_KEY:
-        from tui.core.rolls.rack_key import RackKeyRoll
+        from tui.core.rolls.rack_key.roll import RackKeyRoll
 
         return RackKeyRoll(
             target,
@@ -66,6 +66,6 @@ def build_roll(
             own_key=own_key,
             relink=relink,
         )
-    from tui.core.rolls.instance_key import InstanceKeyRoll
+    from tui.core.rolls.instance_key.roll import InstanceKeyRoll
 
     return InstanceKeyRoll(target, route, options=options, emit=emit, cancel=cancel, force=force)
