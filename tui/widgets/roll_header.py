@@ -12,7 +12,7 @@ from tui.core.rolls.events import Outcome, RollKind
 from tui.widgets.resource_board import CATEGORY_STYLE, category_of
 from tui.widgets.theme import theme_style
 
-KIND_WORDS = {
+KIND_WORDS: dict[str, str] = {  # by RollKind (a str)
     RollKind.RACK_KEY: "rack API key",
     RollKind.INSTANCE_KEY: "instance SSH key",
     RollKind.ACCOUNT_KEY: "account API key",
