@@ -45,8 +45,11 @@ async def test_a_rack_key_roll_from_the_rack_screen_to_its_outcome(make_app: Mak
     async with app.run_test(size=SIZE) as pilot:
         await open_rack(pilot, app, "dev")
         await pilot.press("r")
-        await wait_until(pilot, lambda: isinstance(app.screen, RackKeyRollDialog), what="dialog")
-        assert "Dual-key" in screen_text(app)
+        await wait_until(  # on the stack before it has composed: wait for what it says
+            pilot,
+            lambda: isinstance(app.screen, RackKeyRollDialog) and "Dual-key" in screen_text(app),
+            what="the dialog",
+        )
         await click(pilot, "#rack-key-start")
         await wait_until(pilot, lambda: isinstance(app.screen, RollScreen), what="the roll")
         screen = top(app, RollScreen)
@@ -73,10 +76,15 @@ async def test_a_rolled_back_keyroll_shows_the_mismatch_and_t_retries_it(
     async with app.run_test(size=SIZE) as pilot:
         await open_rack(pilot, app, "dev")
         await pilot.press("k")
-        await wait_until(
-            pilot, lambda: isinstance(app.screen, InstanceKeyrollDialog), 10.0, "dialog"
+        going_down = "myapp/web runs 1 of 1 process(es) and will go down"
+        await wait_until(  # on the stack before it has composed: wait for what it says
+            pilot,
+            lambda: (
+                isinstance(app.screen, InstanceKeyrollDialog) and going_down in screen_text(app)
+            ),
+            10.0,
+            "the dialog's warning",
         )
-        assert "myapp/web runs 1 of 1 process(es) and will go down" in screen_text(app)
         dialog = top(app, InstanceKeyrollDialog)
         dialog.query_one("#instance-key-typed").focus()
         await pilot.press(*"dev", "enter")
@@ -111,8 +119,15 @@ async def test_a_preflight_refusal_allows_only_cancel(make_app: MakeApp) -> None
         await open_rack(pilot, app, "dev")
         opener.sandbox.world.update_rack_parameters("dev", {"InstanceType": "t3.large"})
         await pilot.press("k")
+        # the dialog is on the stack before it has composed: wait for what it says
         await wait_until(
-            pilot, lambda: isinstance(app.screen, InstanceKeyrollDialog), 10.0, "dialog"
+            pilot,
+            lambda: (
+                isinstance(app.screen, InstanceKeyrollDialog)
+                and "Rack dev is updating" in screen_text(app)
+            ),
+            10.0,
+            "the dialog's refusal",
         )
         text = screen_text(app)
         assert "Rack dev is updating" in text and "cannot start" in text

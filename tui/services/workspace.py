@@ -2,7 +2,8 @@
 
 With `--sandbox` a command starts the in-process sandbox, writes a keyroll home and a Convox
 CLI config dir for it into a temporary directory, and works only there: the user's real
-settings, keystore and CLI files are never read or written.
+keystore and CLI files are never read or written, and of their settings only `[keymap]` is
+read, so the keys a person chose work on the sandbox too.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ import os
 import tempfile
 from collections.abc import Iterator, Mapping
 from contextlib import ExitStack, contextmanager
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -42,6 +44,16 @@ def _sandbox(args: argparse.Namespace) -> Iterator[Workspace]:
         yield workspace
 
 
+def own_keymap() -> Mapping[str, str]:
+    """The `[keymap]` of the user's own settings, or none when that file is missing or cannot
+    be read (the sandbox does not depend on the user's files; the user's own dashboard names
+    the error)."""
+    try:
+        return load_settings(paths.settings_file()).keymap
+    except KeyrollError:
+        return {}
+
+
 @contextmanager
 def sandbox_workspace(sandbox: Any) -> Iterator[Workspace]:
     """Start `sandbox` (a `tui.sandbox.runtime.Sandbox`) and yield a throwaway workspace on it."""
@@ -54,8 +66,9 @@ def sandbox_workspace(sandbox: Any) -> Iterator[Workspace]:
         # The sandbox's own env: CONVOX_* of the user's shell must not leak into it.
         env = {k: v for k, v in os.environ.items() if not k.startswith(("CONVOX_", "RACK_URL"))}
         env[CONFIG_ENV] = str(cli_dir)
+        settings = load_settings(home / "config" / "config.toml")
         yield Workspace(
-            settings=load_settings(home / "config" / "config.toml"),
+            settings=replace(settings, keymap=own_keymap()),
             keystore=Keystore(home / "data" / "keystore.json"),
             state_dir=home / "state",
             cli=CliConfig(cli_dir),
