@@ -10,6 +10,7 @@ from rich.text import Text
 from tui.core.rolls.events import (
     BackoffNotice,
     Finished,
+    InstanceProgress,
     Note,
     Outcome,
     Phase,
@@ -21,7 +22,7 @@ from tui.core.rolls.events import (
 from tui.core.rolls.summary import RollSummary
 from tui.widgets.availability import DOWN_BAR, ProbeTimeline
 from tui.widgets.event_log import StatusHighlighter, event_line
-from tui.widgets.instance_progress import batch_bar
+from tui.widgets.instance_progress import batch_bar, rollback_words
 from tui.widgets.resource_board import (
     CATEGORY_STYLE,
     COMPLETE,
@@ -182,3 +183,11 @@ def test_an_account_roll_reads_as_your_console_account_not_its_journal_name() ->
     assert headline(RollSummary("rack-key", "dev", "rack", outcome=Outcome.FAILED))[0] == (
         "The roll of dev's rack API key failed."
     )
+
+
+def test_a_rollback_says_how_many_new_instances_are_left_then_that_none_is() -> None:
+    during = InstanceProgress(2, 3, (), ("i-new",), (), rolling_back=True, new_key_left=1)
+    assert rollback_words(during) == "rolling back: 1 with the new key pair to replace"
+    done = InstanceProgress(3, 3, (), (), ("i-new",), rolling_back=True, new_key_left=0)
+    assert rollback_words(done) == "rolled back: no instance has the new key pair"
+    assert "0" not in rollback_words(done)

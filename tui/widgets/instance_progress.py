@@ -38,6 +38,14 @@ def instance_rows(progress: InstanceProgress) -> list[tuple[str, tuple[str, ...]
     ]
 
 
+def rollback_words(progress: InstanceProgress) -> str:
+    """The rollback's state: how many instances with the new key pair it still replaces, or
+    that none is left (once the last one is gone it has no count to give)."""
+    if progress.new_key_left:
+        return f"rolling back: {progress.new_key_left} with the new key pair to replace"
+    return "rolled back: no instance has the new key pair"
+
+
 class InstanceReplacement(Static):
     """The newest `InstanceProgress` and each service's running/desired processes."""
 
@@ -80,10 +88,7 @@ class InstanceReplacement(Static):
             text.append("waiting for the first batch", style="dim")
         else:
             if progress.rolling_back:
-                text.append(
-                    f"rolling back: {progress.new_key_left} with the new key pair to replace  ",
-                    style=theme_style(SHORT_STYLE),
-                )
+                text.append(rollback_words(progress) + "  ", style=theme_style(SHORT_STYLE))
             text.append(f"batch {progress.batch} of {progress.batches}  ")
             text.append(batch_bar(progress.batch, progress.batches), style=theme_style(NEW_STYLE))
             rows = instance_rows(progress)
