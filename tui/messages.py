@@ -11,8 +11,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TypeVar
 
 from textual.message import Message
 from textual.signal import Signal
@@ -23,6 +24,8 @@ if TYPE_CHECKING:  # the roll engine's types: not loaded for the first frame
     from tui.core.inventory import RackStatus
     from tui.core.roll_runs import RollRun
     from tui.core.rolls.events import RollEvent
+
+Carried = TypeVar("Carried")
 
 
 class RollUpdated(Message):
@@ -57,7 +60,8 @@ class DashboardSignals:
     an error fails loudly (an immediate callback's error is only logged by `Signal.publish`).
     A screen reads the state it missed before mounting from the session in `on_mount`.
     Nothing is published once the app shuts down (a poller's last result may still arrive
-    while the screens are being taken apart).
+    while the screens are being taken apart), and a callback queued before the shutdown began
+    is dropped when its turn comes (`listen`).
     """
 
     def __init__(self, owner: DOMNode) -> None:
@@ -69,6 +73,19 @@ class DashboardSignals:
         self.workspace_failed: Signal[str] = Signal(owner, "workspace_failed")
         self.roll_updated: Signal[RollUpdate] = Signal(owner, "roll_updated")
         self.roll_ended: Signal[RollRun] = Signal(owner, "roll_ended")
+
+    @staticmethod
+    def listen(
+        node: DOMNode, signal: Signal[Carried], callback: Callable[[Carried], object]
+    ) -> None:
+        """Subscribe `node` to `signal`: `callback` runs from the node's queue, and not at all
+        once the app has begun to shut down (its widgets may already be gone)."""
+
+        def unless_shutting_down(data: Carried) -> None:
+            if node.app.is_running:
+                callback(data)
+
+        signal.subscribe(node, unless_shutting_down)
 
 
 @dataclass

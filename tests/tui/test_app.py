@@ -333,11 +333,15 @@ async def test_a_status_poll_arriving_during_shutdown_reaches_no_screen(make_app
     app, _ = make_app()
     async with app.run_test(size=SIZE) as pilot:
         await until_statuses(pilot, app)
-        racks = app.screen
         polled = {"dev": replace(app.session.statuses["dev"], status="updating")}
+        # one poll's statuses are published just before the shutdown: their callback waits in
+        # the screen's queue
+        app.signals.statuses_changed.publish(polled)
         app._running = False  # where App._shutdown begins, before it prunes the screens
-        racks.query_one("#racks").remove()
-        app.on_statuses_fetched(StatusesFetched(polled))
+        app.on_statuses_fetched(StatusesFetched(polled))  # and one arrives after: no publish
         app.on_inventory_reloaded(InventoryReloaded(app.session.inventory, app.session.last_rolls))
+        await pilot.pause()  # the screen's queue comes round: the callbacks drop the news
+        status = app.screen.query_one("#racks", DataTable).get_cell("dev", "status")
+        assert "updating" not in str(status)
         app._running = True
     assert app._exception is None

@@ -123,9 +123,9 @@ class AccountScreen(Screen[None]):
     def on_mount(self) -> None:
         self.query_one("#account-card").border_title = "Convox account"
         self.query_one("#account-roll").display = False  # until a roll has something to say
-        self.signals.inventory_changed.subscribe(self, self.inventory_changed)
-        self.signals.roll_updated.subscribe(self, self.roll_updated)
-        self.signals.roll_ended.subscribe(self, self.roll_ended)
+        self.signals.listen(self, self.signals.inventory_changed, self.inventory_changed)
+        self.signals.listen(self, self.signals.roll_updated, self.roll_updated)
+        self.signals.listen(self, self.signals.roll_ended, self.roll_ended)
         self._show()
         self._fetch()
         if self.start_action in ACCOUNT_ACTIONS:

@@ -157,9 +157,9 @@ class RackScreen(Screen[None]):
             self.query_one(table_id).border_title = title
         self._show_summary()
         self.query_one("#instances").loading = True
-        self.signals.inventory_changed.subscribe(self, self.inventory_changed)
-        self.signals.statuses_changed.subscribe(self, self.statuses_changed)
-        self.signals.roll_ended.subscribe(self, self.roll_ended)
+        self.signals.listen(self, self.signals.inventory_changed, self.inventory_changed)
+        self.signals.listen(self, self.signals.statuses_changed, self.statuses_changed)
+        self.signals.listen(self, self.signals.roll_ended, self.roll_ended)
         self._fetch()
         if self.start_action in START_ACTIONS:
             # from the palette: "Roll the API key of X" opens the rack, then its dialog

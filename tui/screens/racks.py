@@ -135,10 +135,10 @@ class RacksScreen(Screen[None]):
         self.query_one("#filter", Input).display = False
         table.focus()
         signals = self.signals
-        signals.inventory_changed.subscribe(self, self.inventory_changed)
-        signals.statuses_changed.subscribe(self, self.statuses_changed)
-        signals.workspace_failed.subscribe(self, self.workspace_failed)
-        signals.roll_ended.subscribe(self, self.roll_ended)
+        signals.listen(self, signals.inventory_changed, self.inventory_changed)
+        signals.listen(self, signals.statuses_changed, self.statuses_changed)
+        signals.listen(self, signals.workspace_failed, self.workspace_failed)
+        signals.listen(self, signals.roll_ended, self.roll_ended)
         if self.session.inventory is not None:
             self.inventory_changed()
         elif self.session.workspace_failure is not None:

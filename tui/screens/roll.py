@@ -173,8 +173,8 @@ class RollScreen(Screen[None]):
 
     def on_mount(self) -> None:
         self.title = f"roll · {target_words(self.roll_run.rack)}"
-        self.signals.roll_updated.subscribe(self, self.roll_updated)
-        self.signals.roll_ended.subscribe(self, self.roll_ended)
+        self.signals.listen(self, self.signals.roll_updated, self.roll_updated)
+        self.signals.listen(self, self.signals.roll_ended, self.roll_ended)
         self._drain()
         if not self._ended:
             self._ticker = self.set_interval(1.0, self._tick)
