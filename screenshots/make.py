@@ -26,9 +26,8 @@ from typing import Any
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from tui.core.secret import Secret  # noqa: E402
-
 from tui.app import KeyrollApp  # noqa: E402
+from tui.base.secret import Secret  # noqa: E402
 from tui.sandbox.runtime import Sandbox  # noqa: E402
 from tui.services.workspace import Workspace, sandbox_workspace  # noqa: E402
 
@@ -73,7 +72,8 @@ async def _home(pilot: Any) -> None:
     await _until(
         pilot,
         lambda: (
-            app.inventory is not None and all(r.name in app.statuses for r in app.inventory.racks)
+            app.session.inventory is not None
+            and all(r.name in app.session.statuses for r in app.session.inventory.racks)
         ),
     )
     await pilot.pause(0.3)
@@ -99,18 +99,11 @@ async def _account(pilot: Any) -> None:
 
 def _instance_keyroll(pilot: Any, rack: str) -> Any:
     """Start a forced instance keyroll of `rack` by the rack route and show it."""
-    from tui.core.rolls.instance_key import InstanceKeyRoll
+    from tui.core.rolls.events import RollKind
 
     app = pilot.app
-    target = app.target_for(rack)
-    options = app.roll_options(target)
-
-    def make(emit: Any, cancel: Any) -> InstanceKeyRoll:
-        return InstanceKeyRoll(
-            target, "rack", force=True, options=options, emit=emit, cancel=cancel
-        )
-
-    run = app.start_roll(rack, "instance-key", "rack", make)
+    target = app.session.target_for(rack)
+    run = app.session.start_roll(RollKind.INSTANCE_KEY, target, "rack", force=True)
     app.open_roll(run)
     return run
 
