@@ -262,7 +262,9 @@ class KeyrollApp(App[int]):
         try:
             self.set_keymap(checked_keymap(settings, self.BINDINGS))
         except SettingsError as error:
-            self.call_later(self.notify, str(error), title="Keys", severity="error", timeout=10)
+            self.call_later(  # a sentence, not markup: it names `[keymap]`
+                self.notify, str(error), title="Keys", severity="error", timeout=10, markup=False
+            )
 
     def on_workspace_opened(self, message: WorkspaceOpened) -> None:
         if self._workspace_shown:
@@ -450,7 +452,9 @@ class KeyrollApp(App[int]):
         else:
             why = summary.messages[-1] if summary.messages else ""
             word = summary.outcome.value.replace("_", " ")
-            self.notify(f"The {what} {word}. {why}".strip(), severity="error", timeout=10)
+            self.notify(
+                f"The {what} {word}. {why}".strip(), severity="error", timeout=10, markup=False
+            )
 
     def _show_roll_count(self) -> None:
         self.sub_title = rolls_running_text(len(self.session.rolls.running()))
@@ -500,7 +504,14 @@ class KeyrollApp(App[int]):
                 f"{what} failed unexpectedly ({type(error).__name__}); "
                 "try again, and report it if it happens again."
             )
-        self.notify(text, title=event.worker.description or "", severity="error", timeout=10)
+        # an error's sentence is plain text: `[racks]` in a settings error is not markup
+        self.notify(
+            text,
+            title=event.worker.description or "",
+            severity="error",
+            timeout=10,
+            markup=False,
+        )
         if event.worker.group == "workspace":
             self.session.workspace_failure = text
             self._publish(self.signals.workspace_failed, text)

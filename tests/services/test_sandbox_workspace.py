@@ -26,6 +26,7 @@ def test_the_sandbox_takes_the_users_keymap_and_nothing_else(
     with open_workspace(_sandbox_args()) as workspace:
         assert workspace.sandbox is not None
         assert dict(workspace.settings.keymap) == {"help": "f1", "rack.refresh": "f5"}
+        assert workspace.settings.path == own  # an error about the keymap names the user's file
         assert workspace.settings.poll_active_s != 7.0  # the sandbox's own settings
         assert workspace.settings.racks  # the sandbox's racks, not the user's (none)
     assert own.read_bytes() == before

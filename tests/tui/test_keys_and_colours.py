@@ -69,6 +69,9 @@ async def test_an_unknown_key_id_is_one_notification_naming_it(make_app: Any) ->
         [message] = [n.message for n in app._notifications]
         assert "[keymap] names 'rack.refrsh', which is not the id of any keyroll key" in message
         assert "rack.refresh" in message and "config.toml" in message
+        # shown as the sentence it is: `[keymap]` is not taken for markup and dropped
+        [notification] = list(app._notifications)
+        assert not notification.markup  # shown as written: markup would drop `[keymap]`
         await pilot.press("f1")  # a keymap with an unknown id is not used at all
         await pilot.press("question_mark")
         await wait_for(pilot, lambda: isinstance(app.screen, HelpScreen), what="the help")

@@ -153,7 +153,7 @@ class RacksScreen(Screen[None]):
     def workspace_failed(self, sentence: str) -> None:
         """keyroll's files could not be opened: say so where the racks would be."""
         self.query_one("#racks", DataTable).loading = False
-        self.query_one("#racks-note", Static).update(sentence)
+        self.query_one("#racks-note", Static).update(Text(sentence))  # not markup
 
     def statuses_changed(self, statuses: dict[str, RackStatus]) -> None:
         """Update the status cells of the racks just polled, in place."""

@@ -21,7 +21,7 @@ from tui.base.errors import KeyrollError
 from tui.core import paths
 from tui.core.convox_cli import CONFIG_ENV, CliConfig, primary_dir
 from tui.core.keystore import Keystore
-from tui.core.settings import load_settings
+from tui.core.settings import Settings, load_settings
 from tui.core.workspace import Workspace
 
 
@@ -44,14 +44,15 @@ def _sandbox(args: argparse.Namespace) -> Iterator[Workspace]:
         yield workspace
 
 
-def own_keymap() -> Mapping[str, str]:
-    """The `[keymap]` of the user's own settings, or none when that file is missing or cannot
-    be read (the sandbox does not depend on the user's files; the user's own dashboard names
-    the error)."""
+def with_own_keymap(settings: Settings) -> Settings:
+    """`settings` with the `[keymap]` of the user's own settings file, which an error about it
+    then names; unchanged when that file has none or cannot be read (the sandbox does not
+    depend on the user's files; the user's own dashboard names that error)."""
     try:
-        return load_settings(paths.settings_file()).keymap
+        own = load_settings(paths.settings_file())
     except KeyrollError:
-        return {}
+        return settings
+    return replace(settings, keymap=own.keymap, path=own.path) if own.keymap else settings
 
 
 @contextmanager
@@ -66,9 +67,8 @@ def sandbox_workspace(sandbox: Any) -> Iterator[Workspace]:
         # The sandbox's own env: CONVOX_* of the user's shell must not leak into it.
         env = {k: v for k, v in os.environ.items() if not k.startswith(("CONVOX_", "RACK_URL"))}
         env[CONFIG_ENV] = str(cli_dir)
-        settings = load_settings(home / "config" / "config.toml")
         yield Workspace(
-            settings=replace(settings, keymap=own_keymap()),
+            settings=with_own_keymap(load_settings(home / "config" / "config.toml")),
             keystore=Keystore(home / "data" / "keystore.json"),
             state_dir=home / "state",
             cli=CliConfig(cli_dir),
