@@ -1,3 +1,2 @@
 """The foundation every layer uses and that uses nothing of keyroll's: `Secret`, the error
-types and exit statuses, the rack's key rules, and the rack-status rule the sandbox and the
-clients share."""
+types and exit statuses, and the rack's key rules."""

@@ -171,7 +171,7 @@ class World:
 
     def rack_status(self, rack: Rack) -> str:
         """`GET /system`'s status: the stack's, or `converging` while instances come and go."""
-        from tui.base.rack_status import rack_status_for
+        from tui.sandbox.rack_status import rack_status_for
 
         status = rack_status_for(rack.stack.status)
         if status == "running" and any(i.lifecycle != "InService" for i in rack.live_instances()):

@@ -14,7 +14,7 @@ from tui.core.rolls.summary import RollSummary
 from tui.widgets.roll_header import KIND_WORDS, target_words
 from tui.widgets.theme import theme_style
 
-GOOD, BAD, WARN, DIM = "complete-bold", "failed", "warning", "gone"  # the theme's style names
+GOOD, BAD, WARN = "complete-bold", "failed", "warning"  # the theme's style names
 RETRYABLE = frozenset({Outcome.ROLLED_BACK, Outcome.FAILED})
 REASONS_NOTE = "CloudFormation's reasons:"  # the same reasons are listed under Failed resources
 

@@ -1,10 +1,8 @@
-"""The rack's `status` for its CloudFormation stack's status: one rule, read by the clients
-and the dashboard and spoken by the sandbox's rack (`convox/rack` `provider/aws/helpers.go`
-`humanStatus`)."""
+"""The `status` a simulated rack's `GET /system` shows for its CloudFormation stack's status,
+as a real rack maps it (`convox/rack` `provider/aws/helpers.go` `humanStatus`)."""
 
 from __future__ import annotations
 
-# The rack's `status` for a stack status (provider/aws/helpers.go humanStatus).
 STACK_STATUS_TO_RACK_STATUS: dict[str, str] = {
     "": "new",
     "CREATE_IN_PROGRESS": "creating",
@@ -21,8 +19,6 @@ STACK_STATUS_TO_RACK_STATUS: dict[str, str] = {
     "UPDATE_ROLLBACK_FAILED": "failed",
     "DELETE_IN_PROGRESS": "deleting",
 }
-
-STABLE_RACK_STATUSES = frozenset({"running"})
 
 
 def rack_status_for(stack_status: str) -> str:
